@@ -1,0 +1,28 @@
+using KosmosG.Weights;
+using static TorchSharp.torch;
+
+namespace KosmosG.Testing;
+
+/// <summary>Locates the reference fixtures copied into tests/fixtures (produced by the Python references).</summary>
+public static class Fixtures
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Sd15Tiny => Path.Combine(Root, "sd15-tiny");
+    public static string Sd15TinyPipeline => Path.Combine(Sd15Tiny, "pipeline");
+    public static string KosmosGTiny => Path.Combine(Root, "kosmosg-tiny");
+
+    /// <summary>All tensors of an sd15-tiny case file, e.g. "unet_scalar_t".</summary>
+    public static Dictionary<string, Tensor> Sd15Case(string name) =>
+        SafeTensorsFile.LoadAll(Path.Combine(Sd15Tiny, "cases", name + ".safetensors"));
+
+    static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "fixtures");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException("tests/fixtures not found above " + AppContext.BaseDirectory);
+    }
+}
