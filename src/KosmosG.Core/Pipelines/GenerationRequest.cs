@@ -1,0 +1,31 @@
+using KosmosG.Imaging;
+
+namespace KosmosG.Pipelines;
+
+/// <summary>
+/// One generation: a prompt (with one &lt;i&gt; marker per image for KOSMOS-G), its images in marker order,
+/// and the sampling knobs. Image i of a request uses seed Seed + i.
+/// </summary>
+public sealed record GenerationRequest
+{
+    public required string Prompt { get; init; }
+    public IReadOnlyList<RgbImage> Images { get; init; } = [];
+    public string NegativePrompt { get; init; } = "";
+    public int Steps { get; init; }
+    public double GuidanceScale { get; init; }
+    public string Scheduler { get; init; } = "dpms";
+    public int Width { get; init; }
+    public int Height { get; init; }
+    public long Seed { get; init; }
+    public int Count { get; init; } = 1;
+}
+
+/// <summary>One finished image: its index in the request, the seed that made it, and the PNG bytes.</summary>
+public sealed record GeneratedImage(int Index, long Seed, byte[] Png);
+
+/// <summary>Per-request notifications from the worker thread (must be cheap and must not block).</summary>
+public sealed class GenerationCallbacks
+{
+    public Action<int, int>? Step { get; init; }          // (step done, total)
+    public Action<GeneratedImage>? Image { get; init; }
+}
