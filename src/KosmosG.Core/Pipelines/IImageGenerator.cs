@@ -1,0 +1,41 @@
+namespace KosmosG.Pipelines;
+
+/// <summary>
+/// A loaded model that turns requests into images. Not thread-safe: one instance per device worker, called
+/// synchronously on that worker's dedicated thread (TorchSharp scopes are per thread).
+/// </summary>
+public interface IImageGenerator : IDisposable
+{
+    GeneratorInfo Info { get; }
+
+    /// <summary>Checks a request against the model before it is queued (prompt markers vs images, token limits, sizes).
+    /// Throws <see cref="GenerationRequestException"/> naming the field.</summary>
+    void Validate(GenerationRequest request);
+
+    /// <summary>Runs one request. Cancellation is checked every denoising step; a cancelled request skips decoding
+    /// and throws <see cref="OperationCanceledException"/>.</summary>
+    GenerationResult Generate(GenerationRequest request, GenerationCallbacks callbacks, CancellationToken cancellationToken);
+}
+
+/// <summary>What is loaded, where, and the defaults a request without knobs gets.</summary>
+public sealed record GeneratorInfo(
+    string Name,
+    string Kind,            // "kosmos-g" or "stable-diffusion" (the CLIP text-only baseline)
+    string ModelPath,
+    string Device,
+    string DType,
+    bool AcceptsImages,
+    int MaxImages,
+    GenerationDefaults Defaults);
+
+public sealed record GenerationDefaults(int Steps, double GuidanceScale, string Scheduler, int Width, int Height);
+
+public sealed record StageTimings(TimeSpan Encode, TimeSpan Denoise, TimeSpan Decode, TimeSpan EncodePng);
+
+public sealed record GenerationResult(IReadOnlyList<GeneratedImage> Images, StageTimings Timings);
+
+/// <summary>A request the model cannot run, with the request field at fault (mapped to HTTP 400 by the service).</summary>
+public class GenerationRequestException(string field, string message) : ArgumentException(message, field)
+{
+    public string Field { get; } = field;
+}
