@@ -18,6 +18,8 @@ public sealed record GenerationRequest
     public int Height { get; init; }
     public long Seed { get; init; }
     public int Count { get; init; } = 1;
+    /// <summary>Send a small preview image every this many steps (0: never).</summary>
+    public int PreviewEvery { get; init; }
 }
 
 /// <summary>One finished image: its index in the request, the seed that made it, and the PNG bytes.</summary>
@@ -27,5 +29,6 @@ public sealed record GeneratedImage(int Index, long Seed, byte[] Png);
 public sealed class GenerationCallbacks
 {
     public Action<int, int>? Step { get; init; }          // (step done, total)
+    public Action<int, byte[]>? Preview { get; init; }     // (step, small PNG of image 0)
     public Action<GeneratedImage>? Image { get; init; }
 }
