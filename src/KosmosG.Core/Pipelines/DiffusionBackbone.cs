@@ -1,0 +1,119 @@
+using KosmosG.Models.Diffusion;
+using KosmosG.Schedulers;
+using KosmosG.Weights;
+using static TorchSharp.torch;
+
+namespace KosmosG.Pipelines;
+
+/// <summary>
+/// The frozen image decoder both pipelines share: the SD U-Net, the VAE and the scheduler configuration of a
+/// diffusers folder, loaded once and only read afterwards (schedulers and noise belong to each request).
+/// </summary>
+public sealed class DiffusionBackbone : IDisposable
+{
+    public UNet2DConditionModel Unet { get; }
+    public AutoencoderKL Vae { get; }
+    public SchedulerConfig SchedulerConfig { get; }
+    public ComputeOptions Compute { get; }
+
+    /// <summary>Latent pixels per image pixel along each side (8 for SD).</summary>
+    public int VaeScaleFactor { get; }
+    public int LatentChannels => Unet.Config.InChannels;
+
+    // fp16 overflows in the SD VAE decoder (diffusers' force_upcast): decode in fp32 then.
+    readonly ScalarType _vaeDType;
+
+    DiffusionBackbone(UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig schedulerConfig, ComputeOptions compute)
+    {
+        Unet = unet;
+        Vae = vae;
+        SchedulerConfig = schedulerConfig;
+        Compute = compute;
+        VaeScaleFactor = 1 << (vae.Config.BlockOutChannels.Count - 1);
+        _vaeDType = compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
+        Unet.to(compute.Device, compute.DType).eval();
+        Vae.to(compute.Device, _vaeDType).eval();
+    }
+
+    public static DiffusionBackbone Load(DiffusersFolder folder, ComputeOptions compute, string? variant = null)
+    {
+        var unet = UNet2DConditionModel.Load(folder.ConfigPath("unet"), folder.WeightsPath("unet", variant));
+        var vae = AutoencoderKL.Load(folder.ConfigPath("vae"), folder.WeightsPath("vae", variant));
+        return new DiffusionBackbone(unet, vae, SchedulerConfig.Load(folder.ConfigPath("scheduler")), compute);
+    }
+
+    public IScheduler CreateScheduler(string name, int steps)
+    {
+        var scheduler = Schedulers.Schedulers.Create(name, SchedulerConfig);
+        scheduler.SetTimesteps(steps);
+        return scheduler;
+    }
+
+    /// <summary>One standard-normal draw per image, each from its own generator seeded seed, seed+1, ... (as
+    /// diffusers does with a list of generators), so an image's pixels do not depend on the batch size.</summary>
+    public Tensor InitialLatents(IReadOnlyList<Generator> generators, int width, int height)
+    {
+        var shape = new long[] { 1, LatentChannels, height / VaeScaleFactor, width / VaeScaleFactor };
+        var rows = generators.Select(g => randn(shape, ScalarType.Float32, CPU, generator: g)).ToArray();
+        using var batch = cat(rows, 0);
+        foreach (var r in rows) r.Dispose();
+        return batch.to(Compute.Device);
+    }
+
+    public void CheckSize(int width, int height)
+    {
+        if (width % VaeScaleFactor != 0) throw new GenerationRequestException("width", $"width must be a multiple of {VaeScaleFactor}, got {width}");
+        if (height % VaeScaleFactor != 0) throw new GenerationRequestException("height", $"height must be a multiple of {VaeScaleFactor}, got {height}");
+    }
+
+    /// <summary>
+    /// The denoising loop. <paramref name="condition"/> is [uncond x n; cond x n] with guidance, else [cond x n].
+    /// Latents stay float32 between steps (scheduler arithmetic); the U-Net runs in the compute dtype.
+    /// </summary>
+    public Tensor Denoise(Tensor initialLatents, Tensor condition, double guidanceScale, IScheduler scheduler,
+        IReadOnlyList<Generator> generators, GenerationCallbacks callbacks, CancellationToken cancellationToken,
+        Action<int, Tensor>? onStep = null)
+    {
+        var guided = guidanceScale > 1;
+        var timesteps = scheduler.Timesteps;
+        var total = (int)timesteps.shape[0];
+        using var context = condition.to(Compute.Device, Compute.DType);
+        var latents = (initialLatents.to(ScalarType.Float32) * scheduler.InitNoiseSigma).DetachFromDisposeScope();
+        for (var i = 0; i < total; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using (var scope = NewDisposeScope())
+            {
+                var input = guided ? cat([latents, latents], 0) : latents;
+                input = scheduler.ScaleModelInput(input, i);
+                var eps = Unet.forward(input.to(Compute.DType), timesteps[i], context).to(ScalarType.Float32);
+                if (guided)
+                {
+                    var halves = eps.chunk(2, 0);
+                    eps = halves[0] + guidanceScale * (halves[1] - halves[0]);
+                }
+                var next = scheduler.Step(eps, i, latents, generators).PrevSample;
+                latents.Dispose();
+                latents = next.DetachFromDisposeScope();
+            }
+            onStep?.Invoke(i, latents);
+            callbacks.Step?.Invoke(i + 1, total);
+        }
+        return latents;
+    }
+
+    /// <summary>Latents to images in [0, 1], NCHW float32 on the CPU.</summary>
+    public Tensor Decode(Tensor latents)
+    {
+        using var scope = NewDisposeScope();
+        var z = (latents / Vae.Config.ScalingFactor).to(Compute.Device, _vaeDType);
+        var image = (Vae.Decode(z).to(ScalarType.Float32) / 2 + 0.5).clamp(0, 1).cpu();
+        return image.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        Unet.Dispose();
+        Vae.Dispose();
+    }
+}

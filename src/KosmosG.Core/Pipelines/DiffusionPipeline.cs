@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using KosmosG.Imaging;
+using static TorchSharp.torch;
+
+namespace KosmosG.Pipelines;
+
+/// <summary>
+/// What the text-to-image baseline and KOSMOS-G share: request checks, seeded noise, the guided denoising loop,
+/// decoding and PNG encoding. Subclasses only say how a prompt becomes the U-Net's condition.
+/// </summary>
+public abstract class DiffusionPipeline : IImageGenerator
+{
+    const int PreviewMaxSide = 128;
+
+    protected DiffusionPipeline(DiffusionBackbone backbone) => Backbone = backbone;
+
+    public DiffusionBackbone Backbone { get; }
+    public abstract GeneratorInfo Info { get; }
+
+    /// <summary>[uncond x n; cond x n] when guided, else [cond x n], shaped [rows, tokens, cross_attention_dim].</summary>
+    protected abstract Tensor EncodeCondition(GenerationRequest request, bool guided);
+
+    protected abstract void ValidatePrompt(GenerationRequest request);
+
+    public void Validate(GenerationRequest request)
+    {
+        if (request.Steps < 1) throw new GenerationRequestException("steps", $"steps must be at least 1, got {request.Steps}");
+        if (request.Count < 1) throw new GenerationRequestException("n", $"n must be at least 1, got {request.Count}");
+        if (request.Width < 1 || request.Height < 1) throw new GenerationRequestException("width", $"size must be positive, got {request.Width}x{request.Height}");
+        if (double.IsNaN(request.GuidanceScale) || request.GuidanceScale < 0)
+            throw new GenerationRequestException("guidance_scale", $"guidance_scale must be >= 0, got {request.GuidanceScale}");
+        if (!Schedulers.Schedulers.Names.Contains(request.Scheduler))
+            throw new GenerationRequestException("scheduler", $"unknown scheduler '{request.Scheduler}': use one of {string.Join(", ", Schedulers.Schedulers.Names)}");
+        Backbone.CheckSize(request.Width, request.Height);
+        ValidatePrompt(request);
+    }
+
+    public GenerationResult Generate(GenerationRequest request, GenerationCallbacks callbacks, CancellationToken cancellationToken) =>
+        Generate(request, null, callbacks, cancellationToken);
+
+    /// <summary>Generate with optional caller-supplied initial latents; <paramref name="finalLatents"/> sees the
+    /// latents after the last scheduler step (before VAE scaling).</summary>
+    public GenerationResult Generate(GenerationRequest request, Tensor? initialLatents, GenerationCallbacks callbacks,
+        CancellationToken cancellationToken, Action<Tensor>? finalLatents = null)
+    {
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        var sampled = Sample(request, initialLatents, callbacks, cancellationToken);
+        finalLatents?.Invoke(sampled.Latents);
+
+        var watch = Stopwatch.StartNew();
+        var pixels = Backbone.Decode(sampled.Latents);
+        var decode = watch.Elapsed;
+
+        watch.Restart();
+        var images = new List<GeneratedImage>();
+        var rgb = ImageTensors.ToRgbImages(pixels);
+        for (var i = 0; i < rgb.Count; i++)
+        {
+            var seed = request.Seed + i;
+            var image = new GeneratedImage(i, seed, PngEncoder.Encode(rgb[i], PngParameters.For(request, Info, seed)));
+            images.Add(image);
+            callbacks.Image?.Invoke(image);
+        }
+        return new GenerationResult(images, new StageTimings(sampled.Encode, sampled.Denoise, decode, watch.Elapsed));
+    }
+
+    /// <summary>Runs everything up to the final latents (float32 [n,4,h,w]). <paramref name="initialLatents"/>
+    /// replaces the seeded noise, as diffusers' <c>latents=</c> argument does.</summary>
+    public SampleResult Sample(GenerationRequest request, Tensor? initialLatents, GenerationCallbacks callbacks, CancellationToken cancellationToken)
+    {
+        Validate(request);
+        using var mode = inference_mode();
+        var guided = request.GuidanceScale > 1;
+        var watch = Stopwatch.StartNew();
+        var condition = EncodeCondition(request, guided);
+        var encode = watch.Elapsed;
+
+        watch.Restart();
+        var generators = SeededGenerators.Create(request.Seed, request.Count);
+        var latents = initialLatents is null
+            ? Backbone.InitialLatents(generators, request.Width, request.Height)
+            : CheckLatents(initialLatents, request);
+        var scheduler = Backbone.CreateScheduler(request.Scheduler, request.Steps);
+        var final = Backbone.Denoise(latents, condition, request.GuidanceScale, scheduler, generators, callbacks, cancellationToken,
+            PreviewHook(request, callbacks));
+        return new SampleResult(final, encode, watch.Elapsed);
+    }
+
+    Tensor CheckLatents(Tensor latents, GenerationRequest request)
+    {
+        long[] expected = [request.Count, Backbone.LatentChannels, request.Height / Backbone.VaeScaleFactor, request.Width / Backbone.VaeScaleFactor];
+        if (!latents.shape.SequenceEqual(expected))
+            throw new GenerationRequestException("latents", $"latents have shape [{string.Join(",", latents.shape)}], this request needs [{string.Join(",", expected)}]");
+        return latents.to(Backbone.Compute.Device);
+    }
+
+    Action<int, Tensor>? PreviewHook(GenerationRequest request, GenerationCallbacks callbacks)
+    {
+        if (request.PreviewEvery <= 0 || callbacks.Preview is null) return null;
+        return (step, latents) =>
+        {
+            if ((step + 1) % request.PreviewEvery != 0) return;
+            using var scope = NewDisposeScope();
+            var image = Backbone.Decode(latents[..1]);
+            var scale = Math.Min(1.0, (double)PreviewMaxSide / Math.Max(request.Width, request.Height));
+            if (scale < 1)
+                image = nn.functional.interpolate(image, [(long)(request.Height * scale), (long)(request.Width * scale)], mode: InterpolationMode.Area);
+            callbacks.Preview(step + 1, PngEncoder.Encode(ImageTensors.ToRgbImages(image)[0], new Dictionary<string, string>()));
+        };
+    }
+
+    public virtual void Dispose() => Backbone.Dispose();
+}
+
+/// <summary>Final latents with the time spent encoding the prompt and denoising.</summary>
+public sealed record SampleResult(Tensor Latents, TimeSpan Encode, TimeSpan Denoise);

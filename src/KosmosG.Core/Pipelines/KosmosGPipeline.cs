@@ -1,0 +1,95 @@
+using KosmosG.Imaging;
+using KosmosG.Models.Kosmos;
+using KosmosG.Tokenizers;
+using KosmosG.Weights;
+using static TorchSharp.torch;
+
+namespace KosmosG.Pipelines;
+
+/// <summary>
+/// KOSMOS-G: the interleaved prompt goes through the vision tower, connector, MLLM and AlignerNet to a 77-token
+/// condition for the frozen SD U-Net. The unconditional branch is the same model on "&lt;s&gt;" (or "&lt;s&gt; negative"),
+/// never CLIP of an empty string; for the empty negative prompt it is computed once per loaded model.
+/// </summary>
+public sealed class KosmosGPipeline : DiffusionPipeline
+{
+    readonly KosmosGModel _model;
+    readonly KosmosGPromptBuilder _prompts;
+    readonly ClipImagePreprocessor _preprocessor;
+    Tensor? _emptyUncond;
+
+    KosmosGPipeline(DiffusionBackbone backbone, KosmosGModel model, KosmosGPromptBuilder prompts,
+        ClipImagePreprocessor preprocessor, GeneratorInfo info) : base(backbone)
+    {
+        _model = model;
+        _prompts = prompts;
+        _preprocessor = preprocessor;
+        Info = info;
+        _model.to(backbone.Compute.Device, backbone.Compute.DType).eval();
+    }
+
+    public override GeneratorInfo Info { get; }
+    public KosmosGModel Model => _model;
+
+    public static KosmosGPipeline Load(string modelDir, ComputeOptions compute, int maxImages = KosmosGModelFolder.DefaultMaxImages)
+    {
+        var folder = KosmosGModelFolder.Open(modelDir);
+        var config = KosmosGConfig.Load(folder.ConfigPath);
+        var model = KosmosGModel.Load(config, folder.WeightsPath);
+        var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
+            config.ImageTokenLength, maxImages, config.MaxTargetPositions);
+        var preprocessor = ClipImagePreprocessor.ForConfig(config.Vision);
+        var backbone = DiffusionBackbone.Load(DiffusersFolder.Open(folder.StableDiffusionDir), compute);
+        var size = backbone.Unet.Config.SampleSize * backbone.VaeScaleFactor;
+        var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd('/')), "kosmos-g", Path.GetFullPath(modelDir),
+            compute.Device.ToString(), compute.DTypeName, AcceptsImages: true, maxImages,
+            new GenerationDefaults(Steps: 20, GuidanceScale: 6, Scheduler: "dpms", size, size));
+        return new KosmosGPipeline(backbone, model, prompts, preprocessor, info);
+    }
+
+    protected override void ValidatePrompt(GenerationRequest request)
+    {
+        try { _prompts.Build(request.Prompt, request.Images.Count); }
+        catch (PromptException e) { throw new GenerationRequestException(e.ParamName ?? "prompt", e.Message); }
+        try { _prompts.BuildNegative(request.NegativePrompt); }
+        catch (PromptException e) { throw new GenerationRequestException("negative_prompt", e.Message); }
+    }
+
+    /// <summary>The condition of one prompt with its images, [1, 77, W].</summary>
+    public Tensor EncodePrompt(string prompt, IReadOnlyList<RgbImage> images)
+    {
+        var built = _prompts.Build(prompt, images.Count);
+        var device = Backbone.Compute.Device;
+        using var tokens = tensor(built.Tokens, [1, built.Tokens.Length], device: device);
+        using var mask = tensor(built.ImageMask, [1, built.ImageMask.Length], device: device);
+        using var pixels = images.Count == 0 ? null : _preprocessor.Batch(images).to(device, Backbone.Compute.DType);
+        return _model.EncodePrompt(tokens, mask, pixels);
+    }
+
+    /// <summary>The unconditional condition for a negative prompt, [1, 77, W]; cached for the empty one.</summary>
+    public Tensor EncodeUnconditional(string negativePrompt)
+    {
+        if (negativePrompt.Length == 0 && _emptyUncond is not null) return _emptyUncond.alias();
+        var tokens = _prompts.BuildNegative(negativePrompt);
+        using var ids = tensor(tokens, [1, tokens.Length], device: Backbone.Compute.Device);
+        var uncond = _model.EncodePrompt(ids, null, null);
+        if (negativePrompt.Length > 0) return uncond;
+        _emptyUncond = uncond.DetachFromDisposeScope();
+        return _emptyUncond.alias();
+    }
+
+    protected override Tensor EncodeCondition(GenerationRequest request, bool guided)
+    {
+        var cond = EncodePrompt(request.Prompt, request.Images);
+        if (!guided) return cond.repeat(request.Count, 1, 1);
+        var uncond = EncodeUnconditional(request.NegativePrompt);
+        return CfgBatch.Build(uncond, cond, request.Count);
+    }
+
+    public override void Dispose()
+    {
+        _emptyUncond?.Dispose();
+        _model.Dispose();
+        base.Dispose();
+    }
+}
