@@ -1,0 +1,142 @@
+using KosmosG.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace KosmosG.Models.Kosmos;
+
+/// <summary>
+/// KOSMOS-G without the diffusion parts: vision tower (<c>img_model</c>), connector (<c>img_connector</c>), MLLM
+/// (<c>gpt_model</c>) and AlignerNet (<c>aligner</c>: encoder M, or the stage-2 M+N). Field names mirror the official
+/// state dict so a converted checkpoint loads in one strict call. Methods follow the official
+/// <c>encode_condition</c>; they run on the parameters' device and dtype (inputs are moved there) and leave
+/// gradient mode to the caller.
+/// </summary>
+public sealed class KosmosGModel : Module
+{
+    /// <summary>fairseq Dictionary always reserves &lt;s&gt; = 0; the unconditional prompt is [[0]].</summary>
+    public const long BosTokenId = 0;
+
+    public readonly ClipVisualOnly img_model;
+    public readonly XConnector img_connector;
+    public readonly GptModel gpt_model;
+    public readonly AlignerEncoder aligner;
+
+    public KosmosGConfig Config { get; }
+
+    public KosmosGModel(KosmosGConfig config, bool withAlignerDecoder = false) : base(nameof(KosmosGModel))
+    {
+        config.Validate();
+        Config = config;
+        img_model = new ClipVisualOnly(config.Vision);
+        img_connector = new XConnector(config);
+        gpt_model = new GptModel(config);
+        aligner = withAlignerDecoder
+            ? new Aligner(config.Aligner, config.DecoderEmbedDim)
+            : new AlignerEncoder(config.Aligner, config.DecoderEmbedDim);
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// Builds the model and loads a converted official checkpoint (safetensors, F32/F16/BF16) strictly, skipping
+    /// only keys documented as unused (see <see cref="IsUnusedCheckpointKey"/>). With
+    /// <paramref name="withAlignerDecoder"/> the stage-2 decoder N is built and must be present.
+    /// </summary>
+    public static KosmosGModel Load(KosmosGConfig config, string weightsPath, bool withAlignerDecoder = false,
+        ScalarType? dtype = null, Device? device = null)
+    {
+        var model = new KosmosGModel(config, withAlignerDecoder);
+        if (dtype is ScalarType t) model.to(t);
+        if (device is not null) model.to(device);
+        StateDictLoader.Load(model, weightsPath, ignore: key => IsUnusedCheckpointKey(key, withAlignerDecoder));
+        model.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Checkpoint keys this model does not own: fairseq's <c>_float_tensor</c> dtype tracker, the never-applied SoPE
+    /// buffer, the tied output projection (a copy of embed_tokens), the frozen stage-2 CLIP text encoder, the
+    /// stage-2 decoder N unless requested, and the SD U-Net/VAE that a full checkpoint also holds (loaded by the
+    /// diffusion components themselves).
+    /// </summary>
+    public static bool IsUnusedCheckpointKey(string key, bool withAlignerDecoder) =>
+        key is "gpt_model.decoder.embed_positions._float_tensor"
+            or "gpt_model.decoder.self_attn_sope.scale"
+            or "gpt_model.decoder.output_projection.weight"
+        || key.StartsWith("aligner.clip_encoder.", StringComparison.Ordinal)
+        || key.StartsWith("diffusion_unet.", StringComparison.Ordinal)
+        || key.StartsWith("vae.", StringComparison.Ordinal)
+        || !withAlignerDecoder && (key == "aligner.decoder_query"
+                                   || key.StartsWith("aligner.decoder.", StringComparison.Ordinal)
+                                   || key.StartsWith("aligner.decoder_proj.", StringComparison.Ordinal));
+
+    Tensor Anchor => gpt_model.decoder.embed_tokens.weight!;
+
+    /// <summary>Vision tower + connector: [N, 3, S, S] pixels -> [N·Q, D] image embeddings, image-major.</summary>
+    public Tensor EncodeImages(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        var pixels = pixelValues.to(Anchor.dtype, Anchor.device);
+        return img_connector.forward(img_model.forward(pixels)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>MLLM final hidden states [B, T, D] for tokens with (optionally) image embeddings in the masked slots.</summary>
+    public Tensor MllmHidden(Tensor srcTokens, Tensor? imageMask = null, Tensor? imageFeatures = null)
+    {
+        using var scope = NewDisposeScope();
+        return gpt_model.decoder.forward(srcTokens, imageMask, imageFeatures).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>AlignerNet M on MLLM hidden states; positions whose token is &lt;pad&gt; are masked. -> [B, Q, W]</summary>
+    public Tensor Align(Tensor hidden, Tensor srcTokens)
+    {
+        if (hidden.dim() != 3 || srcTokens.dim() != 2 || hidden.shape[0] != srcTokens.shape[0] || hidden.shape[1] != srcTokens.shape[1])
+            throw new ArgumentException(
+                $"hidden states [{string.Join(", ", hidden.shape)}] must be [B, T, D] for tokens [{string.Join(", ", srcTokens.shape)}]", nameof(hidden));
+        using var scope = NewDisposeScope();
+        var padMask = srcTokens.to(Anchor.device).eq(Config.PaddingIdx);
+        return aligner.forward(hidden.to(Anchor.dtype, Anchor.device), padMask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Condition of B prompts: images -> connector -> MLLM -> AlignerNet, [B, Q, W]. <paramref name="pixelValues"/>
+    /// holds every image of the batch in mask order (Q mask slots per image); null for text-only prompts.
+    /// </summary>
+    public Tensor EncodePrompt(Tensor srcTokens, Tensor? imageMask, Tensor? pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        var slots = imageMask is null ? 0 : imageMask.to(ScalarType.Bool).sum().item<long>();
+        var images = pixelValues?.shape[0] ?? 0;
+        if (slots != images * Config.LatentQueryNum)
+            throw new ArgumentException(
+                $"the image mask marks {slots} slots but {images} image(s) fill {images * Config.LatentQueryNum} (latent_query_num {Config.LatentQueryNum} each)",
+                nameof(imageMask));
+        var features = pixelValues is null ? null : EncodeImages(pixelValues);
+        var hidden = gpt_model.decoder.forward(srcTokens, features is null ? null : imageMask, features);
+        return Align(hidden, srcTokens).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Unconditional embedding [1, Q, W]: MLLM + AlignerNet on [&lt;s&gt;], or on the negative-prompt tokens
+    /// ([&lt;s&gt;] + ids, shape [1, Tn]) when they are longer (official max by length; ties keep [&lt;s&gt;]).
+    /// </summary>
+    public Tensor EncodeUnconditional(Tensor? negativeTokens = null)
+    {
+        if (negativeTokens is not null && (negativeTokens.dim() != 2 || negativeTokens.shape[0] != 1))
+            throw new ArgumentException($"negative tokens must be [1, Tn]; got [{string.Join(", ", negativeTokens.shape)}]", nameof(negativeTokens));
+        using var scope = NewDisposeScope();
+        var tokens = negativeTokens is not null && negativeTokens.shape[1] > 1
+            ? negativeTokens
+            : tensor(new[] { BosTokenId }, device: Anchor.device).reshape(1, 1);
+        return Align(gpt_model.decoder.forward(tokens), tokens).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The official encode_condition: the CFG batch [uncond × B·n; cond repeated n times], [2·B·n, Q, W].</summary>
+    public Tensor EncodeCondition(Tensor srcTokens, Tensor? imageMask, Tensor? pixelValues, Tensor? negativeTokens, int imagesPerPrompt)
+    {
+        using var scope = NewDisposeScope();
+        var cond = EncodePrompt(srcTokens, imageMask, pixelValues);
+        var uncond = EncodeUnconditional(negativeTokens);
+        return CfgBatch.Build(uncond, cond, imagesPerPrompt).MoveToOuterDisposeScope();
+    }
+}
