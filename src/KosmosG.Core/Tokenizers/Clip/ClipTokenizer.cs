@@ -28,6 +28,7 @@ public sealed class ClipTokenizer
     readonly string[] _specialTokens; // longest first, so the left-most match is also the longest
     readonly int _unkId;
     readonly ConcurrentDictionary<string, string[]> _cache = new(StringComparer.Ordinal);
+    int _cachedWords; // ConcurrentDictionary.Count takes every lock, so the bound is tracked separately
 
     public int ModelMaxLength { get; }
     public int BosId { get; }
@@ -170,7 +171,7 @@ public sealed class ClipTokenizer
             symbols = merged;
         }
         var result = symbols.ToArray();
-        if (_cache.Count < MaxCachedWords) _cache.TryAdd(word, result);
+        if (Volatile.Read(ref _cachedWords) < MaxCachedWords && _cache.TryAdd(word, result)) Interlocked.Increment(ref _cachedWords);
         return result;
     }
 
