@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using KosmosG.Weights;
 using static TorchSharp.torch;
 
@@ -107,19 +108,28 @@ public class TorchCheckpointFixtureTests
     }
 
     [Fact]
-    public void CorruptStorageBytesAreAClearError()
+    public void CorruptStorageBytesFailTheCrcCheck()
     {
-        // Damage the middle of the archive (inside stored tensor entries): the zip's CRC check must catch it
-        // when a storage is read, and the message must name the file.
+        // Flip one byte inside the stored data of storage 0 (found by its bytes): the zip still opens, the CRC
+        // of that entry must catch it.
         var path = Path.GetTempFileName();
         try
         {
             var bytes = File.ReadAllBytes(CheckpointPt);
-            for (var i = bytes.Length / 2; i < bytes.Length / 2 + 64; i++) bytes[i] ^= 0x5a;
+            byte[] storage;
+            using (var zip = new ZipArchive(File.OpenRead(CheckpointPt)))
+            using (var stream = zip.GetEntry("checkpoint/data/0")!.Open())
+            {
+                storage = new byte[64];
+                stream.ReadExactly(storage);
+            }
+            var at = bytes.AsSpan().IndexOf(storage);
+            Assert.True(at > 0);
+            bytes[at + 10] ^= 0x01;
             File.WriteAllBytes(path, bytes);
             var e = Assert.Throws<InvalidDataException>(() => TorchCheckpoint.ReadStateDict(path));
             Assert.Contains(path, e.Message);
-            Assert.Contains("CRC-32", e.Message);
+            Assert.Contains("checkpoint/data/0 fails its CRC-32 check", e.Message);
         }
         finally { File.Delete(path); }
     }
