@@ -87,14 +87,14 @@ internal sealed class PickleReader
                 case (byte)'l': Push(PopMark().ToList()); break; // LIST
                 case (byte)'t': Push(PopMark()); break; // TUPLE
                 case 0x91: Push(new HashSet<object?>(PopMark())); break; // FROZENSET
-                case (byte)'d': Push(ToDict(PopMark())); break; // DICT
+                case (byte)'d': Push(ToDict(PairUp(PopMark(), "DICT"))); break; // DICT
                 case 0x85: Push(PopN(1)); break; // TUPLE1
                 case 0x86: Push(PopN(2)); break; // TUPLE2
                 case 0x87: Push(PopN(3)); break; // TUPLE3
                 case (byte)'a': Append(Pop()); break; // APPEND
                 case (byte)'e': foreach (var item in PopMark()) Append(item); break; // APPENDS
                 case (byte)'s': { var value = Pop(); var key = Pop(); SetItem(key, value); break; } // SETITEM
-                case (byte)'u': { var items = PopMark(); for (var i = 0; i + 1 < items.Length; i += 2) SetItem(items[i], items[i + 1]); break; } // SETITEMS
+                case (byte)'u': { var items = PairUp(PopMark(), "SETITEMS"); for (var i = 0; i < items.Length; i += 2) SetItem(items[i], items[i + 1]); break; } // SETITEMS
                 case 0x90: AddItems(PopMark()); break; // ADDITEMS
 
                 case (byte)'c': Push(new PickleGlobal(ReadLine(), ReadLine())); break; // GLOBAL
@@ -152,12 +152,15 @@ internal sealed class PickleReader
         foreach (var item in items) set.Add(item);
     }
 
-    Dictionary<object, object?> ToDict(object?[] items)
+    static Dictionary<object, object?> ToDict(object?[] items)
     {
         var dict = new Dictionary<object, object?>();
-        for (var i = 0; i + 1 < items.Length; i += 2) dict[items[i] ?? NoneKey] = items[i + 1];
+        for (var i = 0; i < items.Length; i += 2) dict[items[i] ?? NoneKey] = items[i + 1];
         return dict;
     }
+
+    object?[] PairUp(object?[] items, string opcode) =>
+        items.Length % 2 == 0 ? items : throw Error($"{opcode} has a key without a value");
 
     void Push(object? value) => _stack.Add(value);
 
