@@ -35,11 +35,12 @@ public sealed class DDIMScheduler : DiffusionScheduler
     public override void SetTimesteps(int numInferenceSteps)
     {
         TimestepSpacing.CheckSteps(Name, numInferenceSteps, Schedule.NumTrainTimesteps);
-        _numInferenceSteps = numInferenceSteps;
-        _timesteps = TimestepSpacing.Descending(_spacing, Schedule.NumTrainTimesteps, numInferenceSteps, _stepsOffset, roundLinspace: true)
+        var timesteps = TimestepSpacing.Descending(_spacing, Schedule.NumTrainTimesteps, numInferenceSteps, _stepsOffset, roundLinspace: true)
             .Select(t => (long)t).ToArray();
-        CheckTimestepRange(_timesteps);
-        SetTimestepTensor(tensor(_timesteps));
+        CheckTimestepRange(timesteps);
+        _numInferenceSteps = numInferenceSteps;
+        _timesteps = timesteps;
+        SetTimestepTensor(tensor(timesteps));
     }
 
     public override Tensor ScaleModelInput(Tensor sample, int stepIndex)

@@ -82,7 +82,7 @@ public sealed class DPMSolverMultistepScheduler : DiffusionScheduler
             var logSigmas = trainingSigmas.Select(s => MathF.Log(s)).ToArray();
             var karras = KarrasSigmas.Sigmas(trainingSigmas[0], trainingSigmas[^1], numInferenceSteps);
             timesteps = karras.Select(s => (long)NumpyRanges.Round(KarrasSigmas.SigmaToTimestep(s, logSigmas))).ToArray();
-            sigmas = [.. karras.Select(s => (float)s), (float)karras[^1]];
+            sigmas = [.. karras.Select(s => (float)s), _finalSigmaZero ? 0f : (float)karras[^1]];
         }
         else
         {
@@ -91,7 +91,6 @@ public sealed class DPMSolverMultistepScheduler : DiffusionScheduler
             CheckTimestepRange(timesteps);
             sigmas = [.. timesteps.Select(t => trainingSigmas[t]), _finalSigmaZero ? 0f : trainingSigmas[0]];
         }
-        CheckTimestepRange(timesteps);
         _sigmas = sigmas;
         _sigmaTensor?.Dispose();
         _sigmaTensor = tensor(sigmas).DetachFromDisposeScope();
