@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using KosmosG.Imaging;
 
 namespace KosmosG.ToyWorld;
 
@@ -73,7 +74,7 @@ public static class ToyDatasetWriter
         public string Subject(ToySubject subject) =>
             Get($"{SubjectsFolder}/{subject.Key}.png", () => ToyRenderer.RenderSubject(subject));
 
-        private string Get(string relative, Func<Imaging.RgbImage> render)
+        private string Get(string relative, Func<RgbImage> render)
         {
             if (written.Add(relative))
             {
