@@ -20,7 +20,7 @@ public class PipelineTimestepTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var expected = Fixtures.Sd15Case(caseName);
-        using var scheduler = KosmosG.Schedulers.Schedulers.Create(schedulerName,
+        using var scheduler = SchedulerFactory.Create(schedulerName,
             SchedulerConfig.Load(SchedulerFixtureTests.ConfigPath(caseName)));
         scheduler.SetTimesteps(steps);
         Assert.Equal(expected["timesteps"].dtype, scheduler.Timesteps.dtype);
@@ -51,7 +51,7 @@ public class PipelineTimestepTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var config = SchedulerConfig.Load(Path.Combine(Fixtures.Sd15TinyPipeline, "scheduler", "scheduler_config.json"))
             with { TimestepSpacing = null };
-        using var scheduler = KosmosG.Schedulers.Schedulers.Create("dpms", config);
+        using var scheduler = SchedulerFactory.Create("dpms", config);
         scheduler.SetTimesteps(4);
         Assert.Equal(ScalarType.Int64, scheduler.Timesteps.dtype);
         Assert.Equal(new long[] { 999, 749, 500, 250 }, scheduler.Timesteps.data<long>().ToArray());

@@ -5,7 +5,7 @@ namespace KosmosG.Tests.Schedulers;
 
 public class SchedulerConfigTests
 {
-    static IScheduler Create(string name, string json) => KosmosG.Schedulers.Schedulers.Create(name, SchedulerConfig.Parse(json));
+    static IScheduler Create(string name, string json) => SchedulerFactory.Create(name, SchedulerConfig.Parse(json));
 
     static long[] TimestepsOf(IScheduler scheduler, int steps)
     {
@@ -96,12 +96,12 @@ public class SchedulerConfigTests
     [Fact]
     public void UnknownSchedulerNameListsTheValidNames()
     {
-        var error = Assert.Throws<ArgumentException>(() => KosmosG.Schedulers.Schedulers.Create("heun", new SchedulerConfig()));
+        var error = Assert.Throws<ArgumentException>(() => SchedulerFactory.Create("heun", new SchedulerConfig()));
         Assert.Contains("'heun'", error.Message);
         foreach (var name in new[] { "dpms", "pndm", "ddim", "euler", "euler-a" })
         {
             Assert.Contains(name, error.Message);
-            Assert.Contains(name, KosmosG.Schedulers.Schedulers.Names);
+            Assert.Contains(name, SchedulerFactory.Names);
         }
     }
 

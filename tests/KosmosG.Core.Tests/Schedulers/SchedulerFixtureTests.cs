@@ -28,7 +28,7 @@ public class SchedulerFixtureTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         var expected = Fixtures.Sd15Case(caseName);
-        using var scheduler = (DiffusionScheduler)KosmosG.Schedulers.Schedulers.Create(schedulerName, SchedulerConfig.Load(ConfigPath(caseName)));
+        using var scheduler = (DiffusionScheduler)SchedulerFactory.Create(schedulerName, SchedulerConfig.Load(ConfigPath(caseName)));
         scheduler.SetTimesteps(steps);
 
         Assert.Equal(expected["timesteps"].dtype, scheduler.Timesteps.dtype);

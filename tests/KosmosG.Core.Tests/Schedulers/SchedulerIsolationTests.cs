@@ -22,8 +22,8 @@ public class SchedulerIsolationTests
 
         var alone = new[] { Run(name, config, steps, 0, Start(0), Output, Noise), Run(name, config, steps, 1, Start(1), Output, Noise) };
 
-        using var a = KosmosG.Schedulers.Schedulers.Create(name, config);
-        using var b = KosmosG.Schedulers.Schedulers.Create(name, config);
+        using var a = SchedulerFactory.Create(name, config);
+        using var b = SchedulerFactory.Create(name, config);
         a.SetTimesteps(steps);
         b.SetTimesteps(steps);
         var samples = new[] { Start(0), Start(1) };
@@ -45,7 +45,7 @@ public class SchedulerIsolationTests
     {
         var fixture = Fixtures.Sd15Case("scheduler_dpmpp_2m");
         var config = SchedulerConfig.Load(SchedulerFixtureTests.ConfigPath("scheduler_dpmpp_2m"));
-        using var scheduler = KosmosG.Schedulers.Schedulers.Create("dpms", config);
+        using var scheduler = SchedulerFactory.Create("dpms", config);
         Tensor Output(int run, int i) => fixture["model_outputs"][i];
         var first = RunOn(scheduler, 10, 0, fixture["initial_sample"], Output, (_, _) => null);
         var second = RunOn(scheduler, 10, 0, fixture["initial_sample"], Output, (_, _) => null);
@@ -55,7 +55,7 @@ public class SchedulerIsolationTests
     static Tensor Run(string name, SchedulerConfig config, int steps, int run, Tensor start,
         Func<int, int, Tensor> output, Func<int, int, Tensor?> noise)
     {
-        using var scheduler = KosmosG.Schedulers.Schedulers.Create(name, config);
+        using var scheduler = SchedulerFactory.Create(name, config);
         return RunOn(scheduler, steps, run, start, output, noise);
     }
 

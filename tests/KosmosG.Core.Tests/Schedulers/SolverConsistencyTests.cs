@@ -74,7 +74,7 @@ public class SolverConsistencyTests
     [InlineData("dpms")]
     public void KarrasSigmasAreConsistentWithTheirTimesteps(string name)
     {
-        using var scheduler = (DiffusionScheduler)KosmosG.Schedulers.Schedulers.Create(name, Sd15 with { UseKarrasSigmas = true });
+        using var scheduler = (DiffusionScheduler)SchedulerFactory.Create(name, Sd15 with { UseKarrasSigmas = true });
         scheduler.SetTimesteps(12);
         var sigmas = (scheduler is SigmaScheduler s ? s.Sigmas : ((DPMSolverMultistepScheduler)scheduler).Sigmas).data<float>().ToArray();
         var timesteps = scheduler.Timesteps.to(ScalarType.Float64).data<double>().ToArray();

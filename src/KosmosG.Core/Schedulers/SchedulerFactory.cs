@@ -1,7 +1,7 @@
 namespace KosmosG.Schedulers;
 
 /// <summary>Creates schedulers by their CLI/service names. Each call returns a fresh instance (one per request).</summary>
-public static class Schedulers
+public static class SchedulerFactory
 {
     static readonly Dictionary<string, Func<SchedulerConfig, IScheduler>> Factories = new(StringComparer.Ordinal)
     {
