@@ -3,7 +3,7 @@ using KosmosG.Cli.Terminal;
 using KosmosG.Pipelines;
 
 // kosmosg: generate images, convert checkpoints, benchmark. Exit codes: 0 ok, 1 failure, 2 usage, 130 interrupted.
-const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + BenchCommand.Usage;
+const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage;
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -20,6 +20,7 @@ try
     return args[0] switch
     {
         "generate" => GenerateCommand.Run(rest, cancel.Token),
+        "convert" => ConvertCommand.Run(rest),
         "bench" => BenchCommand.Run(rest),
         _ => throw new UsageException($"unknown command '{args[0]}'"),
     };
