@@ -9,7 +9,9 @@ public static class KosmosGTinyCases
 {
     static readonly Lazy<JsonElement[]> CasesJson = new(() =>
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.KosmosGTiny, "cases.json")));
+        // Python's json writes the scheduler config's lambda_min_clipped as a bare -Infinity, which is not JSON.
+        var text = File.ReadAllText(Path.Combine(Fixtures.KosmosGTiny, "cases.json")).Replace(": -Infinity", ": null");
+        using var doc = JsonDocument.Parse(text);
         return doc.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.Clone()).ToArray();
     });
 
