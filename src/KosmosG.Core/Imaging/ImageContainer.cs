@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 namespace KosmosG.Imaging;
 
 /// <summary>
-/// Byte-level checks on the accepted containers that the lenient decoders skip: ImageSharp decodes a
-/// cut-off PNG or JPEG into a partly blank image without complaint, so completeness is checked here.
+/// Byte-level checks on the accepted containers that the lenient decoders skip: ImageSharp 2.1 loads a
+/// JPEG or WebP cut in half, or a PNG without IEND, without complaint (measured), so completeness is
+/// checked here.
 /// Also names common formats that are refused, for the error message.
 /// </summary>
 internal static class ImageContainer
@@ -14,6 +15,13 @@ internal static class ImageContainer
     public static bool IsPng(ReadOnlySpan<byte> data) => data.StartsWith(PngSignature);
     public static bool IsJpeg(ReadOnlySpan<byte> data) => data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
     public static bool IsWebP(ReadOnlySpan<byte> data) => data.Length >= 12 && data.StartsWith("RIFF"u8) && data[8..12].SequenceEqual("WEBP"u8);
+
+    /// <summary>
+    /// An extended WebP whose VP8X header sets the animation flag: every frame would be decoded, so the
+    /// per-image pixel limit would not bound memory; animations are refused.
+    /// </summary>
+    public static bool IsAnimatedWebP(ReadOnlySpan<byte> data) =>
+        IsWebP(data) && data.Length > 20 && data[12..16].SequenceEqual("VP8X"u8) && (data[20] & 0x02) != 0;
 
     /// <summary>A name for a recognised but unsupported format, or null.</summary>
     public static string? OtherFormatName(ReadOnlySpan<byte> data) => data switch

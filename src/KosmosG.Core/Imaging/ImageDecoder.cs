@@ -38,6 +38,8 @@ public sealed class ImageDecoder(ImageLimits limits)
             throw new ImageDecodeException(ImageDecodeErrorKind.UnsupportedFormat,
                 (name is null ? "The data is not a recognised image." : $"{name} images are not supported.") + " Send a PNG, JPEG or WebP image.");
         }
+        if (ImageContainer.IsAnimatedWebP(data))
+            throw new ImageDecodeException(ImageDecodeErrorKind.UnsupportedFormat, "Animated WebP images are not supported. Send a still image.");
         if (!ImageContainer.IsComplete(data))
             throw new ImageDecodeException(ImageDecodeErrorKind.Truncated, "The image file is truncated (it ends before the image data does).");
 

@@ -64,6 +64,17 @@ public class ImageDecoderTests
         Assert.Contains($"{format} images are not supported", error.Message);
     }
 
+    [Fact]
+    public void AnimatedWebP_UnsupportedFormat()
+    {
+        // RIFF/WEBP with a VP8X chunk whose flags set the animation bit (0x02), canvas 16x16.
+        byte[] vp8x = [.. "VP8X"u8, 10, 0, 0, 0, 0x02, 0, 0, 0, 15, 0, 0, 15, 0, 0];
+        byte[] webp = [.. "RIFF"u8, (byte)(4 + vp8x.Length), 0, 0, 0, .. "WEBP"u8, .. vp8x];
+        var error = Assert.Throws<ImageDecodeException>(() => Decoder.Decode(webp));
+        Assert.Equal(ImageDecodeErrorKind.UnsupportedFormat, error.Kind);
+        Assert.Contains("Animated WebP", error.Message);
+    }
+
     public static TheoryData<string> Formats => ["png", "jpeg", "webp"];
 
     [Theory]

@@ -63,83 +63,9 @@ public sealed class SentencePieceModel
     /// <summary>Parses a serialized ModelProto; <paramref name="source"/> names it in error messages.</summary>
     public static SentencePieceModel Parse(ReadOnlySpan<byte> modelProto, string source)
     {
-        var pieces = new List<(string, float, PieceType)>();
-        NormalizerSpec? normalizer = null;
-        var modelType = 1; // proto default: UNIGRAM
-        var reader = new ProtoReader(modelProto, source);
-        while (!reader.AtEnd)
-        {
-            var (field, wire) = reader.ReadTag();
-            if (field == 1 && wire == 2) pieces.Add(ParsePiece(reader.ReadBytes(), source));
-            else if (field == 2 && wire == 2) modelType = ParseTrainerSpec(reader.ReadBytes(), source);
-            else if (field == 3 && wire == 2) normalizer = ParseNormalizerSpec(reader.ReadBytes(), source);
-            else reader.Skip(wire);
-        }
-        if (modelType != 2) throw new InvalidDataException($"{source}: model_type {modelType} is not BPE (2); only BPE models are supported");
-        if (pieces.Count == 0) throw new InvalidDataException($"{source}: the model has no pieces");
-        return new SentencePieceModel(pieces, normalizer ?? new NormalizerSpec("", []), source);
+        var (pieces, normalizer) = ModelProtoParser.Parse(modelProto, source);
+        return new SentencePieceModel(pieces, normalizer, source);
     }
-
-    static (string, float, PieceType) ParsePiece(ReadOnlySpan<byte> data, string source)
-    {
-        string piece = "";
-        float score = 0;
-        var type = PieceType.Normal;
-        var reader = new ProtoReader(data, source + " (pieces)");
-        while (!reader.AtEnd)
-        {
-            var (field, wire) = reader.ReadTag();
-            if (field == 1 && wire == 2) piece = reader.ReadString();
-            else if (field == 2 && wire == 5) score = reader.ReadFloat();
-            else if (field == 3 && wire == 0) type = (PieceType)(int)reader.ReadVarint();
-            else reader.Skip(wire);
-        }
-        if (!Enum.IsDefined(type)) throw new InvalidDataException($"{source}: piece '{piece}' has unknown type {(int)type}");
-        return (piece, score, type);
-    }
-
-    static int ParseTrainerSpec(ReadOnlySpan<byte> data, string source)
-    {
-        var modelType = 1;
-        var reader = new ProtoReader(data, source + " (trainer_spec)");
-        while (!reader.AtEnd)
-        {
-            var (field, wire) = reader.ReadTag();
-            switch (field, wire)
-            {
-                case (3, 0): modelType = (int)reader.ReadVarint(); break;
-                case (24 or 35, 0):
-                    if (reader.ReadVarint() != 0)
-                        throw new InvalidDataException($"{source}: {(field == 24 ? "treat_whitespace_as_suffix" : "byte_fallback")} is not supported");
-                    break;
-                default: reader.Skip(wire); break;
-            }
-        }
-        return modelType;
-    }
-
-    static NormalizerSpec ParseNormalizerSpec(ReadOnlySpan<byte> data, string source)
-    {
-        var spec = new NormalizerSpec("", []);
-        var reader = new ProtoReader(data, source + " (normalizer_spec)");
-        while (!reader.AtEnd)
-        {
-            var (field, wire) = reader.ReadTag();
-            switch (field, wire)
-            {
-                case (1, 2): spec = spec with { Name = reader.ReadString() }; break;
-                case (2, 2): spec = spec with { PrecompiledCharsMap = reader.ReadBytes().ToArray() }; break;
-                case (3, 0): spec = spec with { AddDummyPrefix = reader.ReadVarint() != 0 }; break;
-                case (4, 0): spec = spec with { RemoveExtraWhitespaces = reader.ReadVarint() != 0 }; break;
-                case (5, 0): spec = spec with { EscapeWhitespaces = reader.ReadVarint() != 0 }; break;
-                default: reader.Skip(wire); break;
-            }
-        }
-        return spec;
-    }
-
-    /// <summary>The normalised text as SentencePiece feeds it to the model (spaces as U+2581).</summary>
-    public string Normalize(string text) => Encoding.UTF8.GetString(_normalizer.Normalize(Encoding.UTF8.GetBytes(text)));
 
     public IReadOnlyList<string> EncodeAsPieces(string text)
     {
