@@ -10,7 +10,7 @@ namespace KosmosG.Tests.Imaging;
 public class PilResizeTests
 {
     public static TheoryData<string> Cases =>
-        [.. Directory.GetFiles(ImagingTestData.Dir, "resize_*_out_*.png").Select(Path.GetFileName).Order()!];
+        [.. Directory.GetFiles(ImagingTestData.Dir, "resize_*_out_*.png").Select(f => Path.GetFileName(f)).Order()];
 
     [Theory]
     [MemberData(nameof(Cases))]
