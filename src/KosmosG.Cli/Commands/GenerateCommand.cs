@@ -80,7 +80,7 @@ public static class GenerateCommand
     static RgbImage LoadImage(string path)
     {
         if (!File.Exists(path)) throw new UsageException($"--image file not found: {path}");
-        return ImageDecoder.Decode(File.ReadAllBytes(path), ImageLimits.Default);
+        return new ImageDecoder().Decode(File.ReadAllBytes(path));
     }
 
     static Tensor ReadLatents(string path)

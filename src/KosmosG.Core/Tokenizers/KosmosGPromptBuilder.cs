@@ -51,10 +51,10 @@ public sealed class KosmosGPromptBuilder
         var segments = prompt.Split(ImageMarker);
         var markers = segments.Length - 1;
         if (markers != imageCount)
-            throw new PromptException(
+            throw new PromptException("images",
                 $"The prompt has {markers} {ImageMarker} image marker(s) but {imageCount} image(s) were supplied; put one {ImageMarker} where each image belongs.");
         if (imageCount > MaxImages)
-            throw new PromptException($"{imageCount} images were supplied; at most {MaxImages} are allowed.");
+            throw new PromptException("images", $"{imageCount} images were supplied; at most {MaxImages} are allowed.");
 
         var tokens = new List<long> { Dictionary.Bos };
         var mask = new List<bool> { false };
@@ -70,7 +70,7 @@ public sealed class KosmosGPromptBuilder
             mask.AddRange(Enumerable.Repeat(true, ImageTokenLength));
             mask.Add(false);
         }
-        CheckLength(tokens.Count, "prompt", $" (each image takes {ImageTokenLength + 2})");
+        CheckLength(tokens.Count, "prompt", "prompt", $" (each image takes {ImageTokenLength + 2})");
         return new PromptTokens([.. tokens], [.. mask]);
     }
 
@@ -79,7 +79,7 @@ public sealed class KosmosGPromptBuilder
     {
         ArgumentNullException.ThrowIfNull(negativePrompt);
         long[] tokens = [Dictionary.Bos, .. EncodeText(negativePrompt)];
-        CheckLength(tokens.Length, "negative prompt", "");
+        CheckLength(tokens.Length, "negative_prompt", "negative prompt", "");
         return new PromptTokens(tokens, new bool[tokens.Length]);
     }
 
@@ -109,9 +109,9 @@ public sealed class KosmosGPromptBuilder
         return (tensor(tokens, [prompts.Count, length]), tensor(mask, [prompts.Count, length]));
     }
 
-    void CheckLength(int count, string what, string detail)
+    void CheckLength(int count, string field, string what, string detail)
     {
         if (count > MaxTokens)
-            throw new PromptException($"The {what} is {count} tokens long{detail}; the limit is {MaxTokens}. Shorten it.");
+            throw new PromptException(field, $"The {what} is {count} tokens long{detail}; the limit is {MaxTokens}. Shorten it.");
     }
 }

@@ -36,7 +36,7 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
 
         // cases.json: final_latents_atol 1e-3, image_uint8_max_diff 1 (PNG pixels).
         TensorAssert.Close(expected["final_latents"], final!, atol: 1e-3, what: $"{caseName} final latents");
-        var png = ImageDecoder.Decode(result.Images[0].Png, ImageLimits.Default);
+        var png = new ImageDecoder().Decode(result.Images[0].Png);
         using var pixels = tensor(png.Pixels, [1, png.Height, png.Width, 3]).permute(0, 3, 1, 2);
         TensorAssert.Close(expected["image_uint8"], pixels, atol: 1, what: $"{caseName} PNG pixels");
     }
@@ -91,7 +91,7 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
     {
         var request = RequestFor("e2e_pndm", "pndm") with { Steps = 1, Seed = 7 };
         var png = Pipeline.Generate(request, new GenerationCallbacks(), CancellationToken.None).Images[0].Png;
-        var text = PngEncoder.ReadTextChunks(png);
+        var text = PngText.Read(png);
         Assert.Equal("7", text["seed"]);
         Assert.Equal(request.Prompt, text["prompt"]);
         Assert.Contains("Steps: 1, Sampler: pndm", text["parameters"]);
