@@ -41,6 +41,6 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
         }
         using (h)
         using (var normed = conv_norm_out.call(h))
-            return CpuBf16Conv.Call(conv_out, nn.functional.silu(normed, inplace: true));
+            return CpuBf16Conv.Call(conv_out, normed.silu_());
     }
 }

@@ -40,6 +40,6 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
         using (var previous = h) h = mid_block.call(previous);
         using (h)
         using (var normed = conv_norm_out.call(h))
-            return CpuBf16Conv.Call(conv_out, nn.functional.silu(normed, inplace: true));
+            return CpuBf16Conv.Call(conv_out, normed.silu_());
     }
 }

@@ -36,18 +36,19 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor input, Tensor? temb)
     {
         Tensor h;
-        using (var n1 = norm1.call(input)) h = CpuBf16Conv.Call(conv1, nn.functional.silu(n1, inplace: true));
+        using (var n1 = norm1.call(input)) h = CpuBf16Conv.Call(conv1, n1.silu_());
         if (time_emb_proj is not null)
         {
             if (temb is null) throw new ArgumentNullException(nameof(temb), "this ResnetBlock2D needs a time embedding");
             using var act = nn.functional.silu(temb);
             using var t = time_emb_proj.call(act);
-            h.add_(t.unsqueeze(-1).unsqueeze(-1));
+            using var perChannel = t.view(t.shape[0], t.shape[1], 1, 1);
+            h.add_(perChannel);
         }
         using (var n2 = norm2.call(h))
         {
             h.Dispose();
-            h = CpuBf16Conv.Call(conv2, nn.functional.silu(n2, inplace: true));
+            h = CpuBf16Conv.Call(conv2, n2.silu_());
         }
         if (conv_shortcut is not null)
         {

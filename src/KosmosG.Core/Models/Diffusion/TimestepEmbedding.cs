@@ -20,6 +20,6 @@ public sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor sample)
     {
         using var h = linear_1.call(sample);
-        return linear_2.call(nn.functional.silu(h, inplace: true));
+        return linear_2.call(h.silu_());
     }
 }

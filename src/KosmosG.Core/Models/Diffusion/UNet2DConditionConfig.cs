@@ -7,8 +7,8 @@ namespace KosmosG.Models.Diffusion;
 /// </summary>
 public sealed record UNet2DConditionConfig
 {
-    public static readonly string[] DownBlockKinds = ["CrossAttnDownBlock2D", "DownBlock2D"];
-    public static readonly string[] UpBlockKinds = ["CrossAttnUpBlock2D", "UpBlock2D"];
+    static readonly string[] DownBlockKinds = ["CrossAttnDownBlock2D", "DownBlock2D"];
+    static readonly string[] UpBlockKinds = ["CrossAttnUpBlock2D", "UpBlock2D"];
 
     public int InChannels { get; init; } = 4;
     public int OutChannels { get; init; } = 4;

@@ -122,7 +122,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
 
         using (h)
         using (var normed = conv_norm_out.call(h))
-            return CpuBf16Conv.Call(conv_out, nn.functional.silu(normed, inplace: true)).MoveToOuterDisposeScope();
+            return CpuBf16Conv.Call(conv_out, normed.silu_()).MoveToOuterDisposeScope();
     }
 
     void CheckInputs(Tensor sample, Tensor timestep, Tensor encoderHiddenStates)
