@@ -52,7 +52,8 @@ public sealed record ModelList(string Object, IReadOnlyList<ModelView> Data);
 
 [Description("The loaded model: kind (kosmos-g or stable-diffusion), where it came from, dtype, devices, defaults, every request limit, and worker states.")]
 public sealed record ModelView(
-    string Id, string Object, string OwnedBy, string Kind, string Path, string DType, bool AcceptsImages, int MaxImages,
+    string Id, string Object, string OwnedBy, string Kind, string Path,
+    [property: System.Text.Json.Serialization.JsonPropertyName("dtype")] string DType, bool AcceptsImages, int MaxImages,
     DefaultsView Defaults, LimitsView Limits, IReadOnlyList<WorkerView> Workers);
 
 public sealed record DefaultsView(int Steps, double GuidanceScale, string Scheduler, int Width, int Height);

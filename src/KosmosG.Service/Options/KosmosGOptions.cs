@@ -31,8 +31,9 @@ public sealed class ModelOptions
 
 public sealed class WorkersOptions
 {
-    /// <summary>One worker (dedicated thread, own loaded model) per entry: "cpu", "cuda", "cuda:1".</summary>
-    public string[] Devices { get; set; } = ["cpu"];
+    /// <summary>One worker (dedicated thread, own loaded model) per entry: "cpu", "cuda", "cuda:1". Empty means ["cpu"]
+    /// (the default is applied after binding, because binding appends configured arrays to an initial value).</summary>
+    public string[] Devices { get; set; } = [];
     /// <summary>Denoising steps of the warm-up generation each worker runs before it reports ready.</summary>
     public int WarmupSteps { get; set; } = 2;
 }
