@@ -15,10 +15,19 @@ public static class ApiRegistration
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
+        // Problems the framework writes itself (unknown route, 405, a Content-Type the endpoint does not accept).
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
-            c.ProblemDetails.Extensions["trace_id"] = c.HttpContext.TraceIdentifier;
-            c.ProblemDetails.Extensions.TryAdd("code", "http_" + c.ProblemDetails.Status);
+            var p = c.ProblemDetails;
+            var request = c.HttpContext.Request;
+            p.Extensions["trace_id"] = c.HttpContext.TraceIdentifier;
+            p.Extensions.TryAdd("code", "http_" + p.Status);
+            if (p.Status == StatusCodes.Status415UnsupportedMediaType)
+            {
+                p.Detail ??= $"Content-Type '{request.ContentType}' is not accepted here; see /openapi/v1.json for this endpoint's body types.";
+                p.Extensions["field"] = "Content-Type";
+            }
+            p.Detail ??= $"{p.Title}: {request.Method} {request.Path}.";
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag]);

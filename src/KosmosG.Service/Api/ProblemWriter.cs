@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KosmosG.Service.Api;
@@ -36,11 +37,10 @@ public static class ProblemWriter
     {
         http.Response.StatusCode = status;
         if (retryAfterSeconds is { } seconds) http.Response.Headers.RetryAfter = seconds.ToString();
-        var service = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await service.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = Create(http, status, code, detail, field),
-        });
+        // Written directly rather than through IProblemDetailsService, which declines when the client's Accept
+        // (e.g. image/png) does not list JSON: errors must reach every client.
+        var problem = Create(http, status, code, detail, field);
+        problem.Extensions["trace_id"] = http.TraceIdentifier;
+        await http.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json");
     }
 }
