@@ -29,7 +29,10 @@ app.MapGenerations();
 app.MapOpenAiImages();
 app.MapJobs();
 app.MapModels();
+
+var workers = app.Services.GetRequiredService<WorkerPool>();
 app.Run();
+return workers.HasFatalFailure ? 1 : 0;
 
 /// <summary>The entry point (public for WebApplicationFactory in the tests).</summary>
 public partial class Program;

@@ -9,7 +9,7 @@ namespace KosmosG.Service.Jobs;
 /// Starts one <see cref="DeviceWorker"/> per KosmosG:Workers:Devices entry and owns readiness and shutdown: when the
 /// host begins stopping, admission closes (503), queued and running jobs get KosmosG:Shutdown:DrainSeconds to
 /// finish, what is left is cancelled, then the worker threads stop and release their models.
-/// A worker that cannot load its model stops the application (exit code 1): it cannot serve.
+/// A worker that cannot load its model stops the application (Program exits with 1): it cannot serve.
 /// </summary>
 public sealed class WorkerPool(
     IOptions<KosmosGOptions> options,
@@ -28,6 +28,8 @@ public sealed class WorkerPool(
 
     public IReadOnlyList<DeviceWorker> Workers => _workers;
     public bool IsDraining => Volatile.Read(ref _draining) == 1;
+    /// <summary>A worker could not load its model or warm up; the application is stopping because of it.</summary>
+    public bool HasFatalFailure => _workers.Any(w => w.State == WorkerState.Faulted);
     public bool IsReady => !IsDraining && _workers.Count > 0 && _workers.All(w => w.IsHealthy);
 
     /// <summary>What the first loaded worker serves (all workers load the same model).</summary>
@@ -77,9 +79,5 @@ public sealed class WorkerPool(
                 _logger.LogWarning("Worker {Device} did not stop within 30 s", worker.Device);
     }
 
-    void OnFatal(DeviceWorker worker)
-    {
-        Environment.ExitCode = 1;
-        lifetime.StopApplication();
-    }
+    void OnFatal(DeviceWorker worker) => lifetime.StopApplication();
 }

@@ -11,7 +11,11 @@ public sealed class TestGeneratorFactory(TestGeneratorOptions options) : IImageG
 
     public IImageGenerator Create(string device)
     {
-        if (options.LoadFailure is { } failure) throw failure;
+        if (options.LoadFailure is { } failure)
+        {
+            Thread.Sleep(300); // fail after the host has started, like a real load that takes a while
+            throw failure;
+        }
         var generator = new TestGenerator(device, options);
         Created.Enqueue(generator);
         return generator;
