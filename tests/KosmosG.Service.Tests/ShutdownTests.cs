@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using KosmosG.Service.Jobs;
 using KosmosG.Service.Tests.Support;
 
 namespace KosmosG.Service.Tests;
@@ -21,7 +22,9 @@ public sealed class ShutdownTests
         var queued = await client.SubmitAsyncJob(new { prompt = "and me", steps = 5 });
         await Wait.UntilAsync(async () => (string?)(await client.JobAsync(running))["state"] == "running", "the job to start");
 
-        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        // What SIGTERM (ApplicationStopping) starts; called directly because stopping the host would also stop the
+        // test server, and requests arriving while draining are what this test is about.
+        factory.Services.GetRequiredService<WorkerPool>().BeginDrain();
 
         var refused = await client.SendAsync(Call.Generation(new { prompt = "too late" }));
         await refused.AssertProblemAsync(503, code: "draining");
@@ -40,7 +43,7 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Work_left_when_the_drain_time_is_over_is_cancelled_as_shutdown()
     {
-        var factory = new ServiceFactory(f =>
+        await using var factory = new ServiceFactory(f =>
         {
             f["Shutdown:DrainSeconds"] = "0.3";
             f.Generator.StepDelay = TimeSpan.FromMilliseconds(50);
@@ -48,13 +51,36 @@ public sealed class ShutdownTests
         var client = await factory.ReadyClientAsync();
         var sync = client.SendAsync(Call.Generation(new { prompt = "never finishes", steps = 100 }));
         await Wait.UntilAsync(() => factory.Generators.Steps > 2, "the job to run");
+        var queued = await client.SubmitAsyncJob(new { prompt = "waits", steps = 100 });
+
+        var draining = System.Diagnostics.Stopwatch.StartNew();
+        factory.Services.GetRequiredService<WorkerPool>().BeginDrain();
+        await (await sync).AssertProblemAsync(503, code: "shutdown");
+        Assert.True(draining.Elapsed < TimeSpan.FromSeconds(2), $"the drain took {draining.Elapsed}");
+        Assert.Equal("shutdown", (string?)(await client.FinishedJobAsync(queued))["error"]!["type"]);
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_drains_cancels_the_rest_and_releases_the_models()
+    {
+        var factory = new ServiceFactory(f =>
+        {
+            f["Shutdown:DrainSeconds"] = "0.3";
+            f.Generator.StepDelay = TimeSpan.FromMilliseconds(50);
+        });
+        var client = await factory.ReadyClientAsync();
+        var id = await client.SubmitAsyncJob(new { prompt = "long", steps = 100 });
+        await Wait.UntilAsync(() => factory.Generators.Steps > 2, "the job to run");
+        var pool = factory.Services.GetRequiredService<WorkerPool>();
+        var job = factory.Services.GetRequiredService<JobStore>().Find(id)!;
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
-        var response = await sync;
-        await response.AssertProblemAsync(503, code: "shutdown");
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(2), $"the drain took {stopping.Elapsed}");
-        await factory.DisposeAsync();
+        Assert.True(pool.IsDraining);
+        await job.Finished.WaitAsync(TimeSpan.FromSeconds(3));
+        Assert.Equal(JobErrorTypes.Shutdown, job.Error!.Value.Type);
+        await Wait.UntilAsync(() => factory.Generators.Single.Disposed, "the worker to release its model", 5);
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopping.Elapsed}");
+        await factory.DisposeAsync();
     }
 }
