@@ -73,12 +73,6 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
         return job;
     }
 
-    /// <summary>The waiting jobs, oldest first.</summary>
-    public IReadOnlyList<Job> Snapshot()
-    {
-        lock (_gate) return _items.ToList();
-    }
-
     void Remove(Job job)
     {
         bool removed;
