@@ -11,8 +11,7 @@ builder.Services
     .AddKosmosGJobs()
     .AddKosmosGSecurity()
     .AddKosmosGApi();
-// The model loader is plugged in here once the pipelines land:
-// builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGenerators.Load);
+builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGenerators.Load);
 
 var app = builder.Build();
 app.UseExceptionHandler();

@@ -22,15 +22,6 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Without_a_registered_model_loader_start_up_fails_with_a_clear_message()
-    {
-        using var factory = new ServiceFactory(f => f.UseTestGenerator = false);
-        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
-        Assert.Contains("ImageGeneratorLoader", error.Message);
-        Assert.Contains("KosmosG:Model:Path", error.Message);
-    }
-
-    [Fact]
     public async Task Finished_jobs_beyond_the_count_cap_are_removed_oldest_first()
     {
         await using var factory = new ServiceFactory(f => f["Jobs:MaxRetained"] = "2");

@@ -45,7 +45,7 @@ public sealed class GenerationModesTests : IAsyncLifetime
         Assert.Single(response.Headers.GetValues("x-job-id"));
         var png = await response.Content.ReadAsByteArrayAsync();
         Pngs.AssertImage(png, 64, 64, 3);
-        var text = Pngs.Text(png);
+        var text = KosmosG.Testing.PngFiles.Text(png);
         Assert.Equal("a red fox", text["prompt"]);
         Assert.Contains("Steps: 2, Sampler: dpms", text["parameters"]);
         Assert.Contains("Seed: 3", text["parameters"]);

@@ -1,3 +1,4 @@
+using KosmosG.Imaging;
 using KosmosG.Pipelines;
 using KosmosG.Service.Imaging;
 using KosmosG.Service.Jobs;
@@ -55,7 +56,7 @@ public sealed class GenerationRequestBuilder(IOptions<KosmosGOptions> options, I
                 : $"This model ({info.Kind}) takes text-only prompts; send no images.");
         foreach (var part in input.Images)
             if (part.Length > l.MaxImageBytes)
-                throw new ImageRejectedException(part.Field, ImageRejectionKind.TooLarge,
+                throw new ImageRejectedException(part.Field, ImageDecodeErrorKind.TooLarge,
                     $"{part.Field}: {part.Length} bytes is over the limit of {l.MaxImageBytes} (KosmosG:Limits:MaxImageBytes).");
         var images = input.Images.Select(p => intake.Read(p.Read(), p.ContentType, p.Field)).ToList();
 

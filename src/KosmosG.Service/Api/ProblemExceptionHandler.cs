@@ -1,3 +1,4 @@
+using KosmosG.Imaging;
 using System.Text.Json;
 using KosmosG.Pipelines;
 using KosmosG.Service.Imaging;
@@ -28,11 +29,11 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         return true;
     }
 
-    static string ImageCode(ImageRejectionKind kind) => kind switch
+    static string ImageCode(ImageDecodeErrorKind kind) => kind switch
     {
-        ImageRejectionKind.UnsupportedFormat => "unsupported_media_type",
-        ImageRejectionKind.TooLarge => "image_too_large",
-        ImageRejectionKind.Truncated => "image_truncated",
+        ImageDecodeErrorKind.UnsupportedFormat => "unsupported_media_type",
+        ImageDecodeErrorKind.TooLarge => "image_too_large",
+        ImageDecodeErrorKind.Truncated => "image_truncated",
         _ => "image_corrupt",
     };
 

@@ -127,7 +127,6 @@ public sealed class DeviceWorker
         }
         _metrics.Started(job.QueueTime);
         _logger.LogInformation("Job started after {QueueSeconds:F3} s in the queue", job.QueueTime.TotalSeconds);
-        var model = Info!.Name;
         var callbacks = new GenerationCallbacks
         {
             Step = (step, total) =>
@@ -136,12 +135,12 @@ public sealed class DeviceWorker
                 _metrics.Step();
             },
             Preview = (step, png) => job.Publish(new PreviewEvent(step, Convert.ToBase64String(png))),
-            Image = image => job.AddImage(ImageParameters.Embed(image, job.Request, model)),
+            Image = job.AddImage,
         };
         try
         {
             var result = Resilience.Execute(job, ct => generator.Generate(job.Request, callbacks, ct));
-            foreach (var image in result.Images) job.AddImage(ImageParameters.Embed(image, job.Request, model));
+            foreach (var image in result.Images) job.AddImage(image);
             job.Succeed(result.Timings);
             _logger.LogInformation("Job succeeded in {Seconds:F3} s", job.InferenceTime.TotalSeconds);
         }

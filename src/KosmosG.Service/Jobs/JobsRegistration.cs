@@ -12,7 +12,7 @@ public static class JobsRegistration
         services.AddSingleton<DrainRate>();
         services.AddSingleton<Admission>();
         services.AddSingleton<IImageGeneratorFactory, ImageGeneratorFactory>();
-        services.AddSingleton<IImageIntake, ImageSharpIntake>();
+        services.AddSingleton<IImageIntake, DecoderImageIntake>();
         services.AddSingleton<WorkerPool>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerPool>());
         return services;

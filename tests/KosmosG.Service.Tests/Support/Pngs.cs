@@ -14,24 +14,4 @@ public static class Pngs
         var (r, g, b) = TestGenerator.ColorOf(seed);
         Assert.Equal(new Rgb24(r, g, b), image[width / 2, height / 2]);
     }
-
-    /// <summary>The PNG's iTXt text chunks by keyword.</summary>
-    public static Dictionary<string, string> Text(byte[] png)
-    {
-        var result = new Dictionary<string, string>();
-        var pos = 8;
-        while (pos + 8 <= png.Length)
-        {
-            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
-            var type = System.Text.Encoding.ASCII.GetString(png, pos + 4, 4);
-            if (type == "iTXt")
-            {
-                var data = png.AsSpan(pos + 8, length);
-                var nul = data.IndexOf((byte)0);
-                result[System.Text.Encoding.Latin1.GetString(data[..nul])] = System.Text.Encoding.UTF8.GetString(data[(nul + 5)..]);
-            }
-            pos += 12 + length;
-        }
-        return result;
-    }
 }

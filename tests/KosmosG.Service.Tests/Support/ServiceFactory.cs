@@ -30,7 +30,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     public TestGeneratorOptions Generator { get; } = new();
     public TestGeneratorFactory Generators { get; }
-    /// <summary>False: keep the default factory (which needs a registered loader) to test start-up failures.</summary>
+    /// <summary>False: the real model loader, for KosmosG:Model:Path set to a real model folder.</summary>
     public bool UseTestGenerator { get; set; } = true;
 
     public ServiceFactory(Action<ServiceFactory>? configure = null)

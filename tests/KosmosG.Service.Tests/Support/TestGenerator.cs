@@ -80,7 +80,7 @@ public sealed partial class TestGenerator : IImageGenerator
                 }
                 Check(cancellationToken); // a cancelled request skips decoding
                 Interlocked.Increment(ref _decodes);
-                var image = new GeneratedImage(i, request.Seed + i, Render(request.Width, request.Height, request.Seed + i));
+                var image = new GeneratedImage(i, request.Seed + i, Render(request, Info, request.Seed + i));
                 callbacks.Image?.Invoke(image);
                 images.Add(image);
             }
@@ -96,10 +96,11 @@ public sealed partial class TestGenerator : IImageGenerator
     /// <summary>The colour image <paramref name="seed"/> gets, so tests can check which seed made a PNG.</summary>
     public static (byte R, byte G, byte B) ColorOf(long seed) => ((byte)(seed * 37 % 256), (byte)(seed * 91 % 256), (byte)(seed * 13 % 256));
 
-    static byte[] Render(int width, int height, long seed)
+    /// <summary>A solid image in the seed's colour carrying the parameters as the real pipelines write them.</summary>
+    static byte[] Render(GenerationRequest request, GeneratorInfo info, long seed)
     {
         var (r, g, b) = ColorOf(seed);
-        return TestPng.Solid(width, height, r, g, b);
+        return TestPng.Solid(request.Width, request.Height, r, g, b, PngParameters.For(request, info, seed));
     }
 
     void Check(CancellationToken ct)
