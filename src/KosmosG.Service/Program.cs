@@ -1,9 +1,11 @@
+using KosmosG.Runtime;
 using KosmosG.Service.Api;
 using KosmosG.Service.Jobs;
 using KosmosG.Service.Observability;
 using KosmosG.Service.Options;
 using KosmosG.Service.Security;
 
+TorchProcess.Prepare();
 var builder = WebApplication.CreateBuilder(args);
 builder.Services
     .AddKosmosGOptions(builder.Configuration)
