@@ -32,7 +32,14 @@ app.MapJobs();
 app.MapModels();
 
 var workers = app.Services.GetRequiredService<WorkerPool>();
-app.Run();
+try
+{
+    app.Run();
+}
+catch (OperationCanceledException) when (workers.HasFatalFailure)
+{
+    // A worker could not load its model and stopped the host while it was still starting; the reason is logged.
+}
 return workers.HasFatalFailure ? 1 : 0;
 
 /// <summary>The entry point (public for WebApplicationFactory in the tests).</summary>
