@@ -10,7 +10,7 @@ namespace KosmosG.Cli;
 /// </summary>
 public static class CliApp
 {
-    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage;
+    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage;
 
     public static int Run(string[] args, CancellationToken cancellationToken)
     {
@@ -41,7 +41,8 @@ public static class CliApp
             Console.Error.WriteLine("\ninterrupted");
             return 130;
         }
-        catch (Exception e) when (e is GenerationRequestException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is GenerationRequestException or IOException or InvalidDataException or ArgumentException
+                                       or UnauthorizedAccessException or HttpRequestException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -20,10 +20,13 @@ public static class BenchCommand
     static readonly Dictionary<int, double> ReferenceSeconds = new() { [64] = 35.2, [32] = 7.29 };
     const long Sd15UnetParameters = 859_520_964;
 
-    public static int Run(IReadOnlyList<string> args)
+    public static int Run(IReadOnlyList<string> args) => args.Count > 0 && args[0] == "service"
+        ? ServiceBenchCommand.Run(args.Skip(1).ToList())
+        : args.Count > 0 && args[0] == "unet" ? RunUnet(args.Skip(1).ToList()) : throw new UsageException("bench needs a target: unet or service");
+
+    static int RunUnet(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] != "unet") throw new UsageException("bench needs a target: unet");
-        var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--config", "--latent", "--batch", "--dtype", "--runs", "--warmup", "--threads", "--device"]);
+        var a = new ArgParser(args, ["--model", "--config", "--latent", "--batch", "--dtype", "--runs", "--warmup", "--threads", "--device"]);
         var compute = ComputeOptions.Parse(a.String("--device") ?? "cpu", a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32");
         var batch = a.Int("--batch", 1, 64) ?? 2;
         var runs = a.Int("--runs", 1, 1000) ?? 3;
