@@ -10,7 +10,7 @@ namespace KosmosG.Cli;
 /// </summary>
 public static class CliApp
 {
-    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage;
+    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + EncodeBenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage;
 
     public static int Run(string[] args, CancellationToken cancellationToken)
     {

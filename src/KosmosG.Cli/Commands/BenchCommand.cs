@@ -20,9 +20,13 @@ public static class BenchCommand
     static readonly Dictionary<int, double> ReferenceSeconds = new() { [64] = 35.2, [32] = 7.29 };
     const long Sd15UnetParameters = 859_520_964;
 
-    public static int Run(IReadOnlyList<string> args) => args.Count > 0 && args[0] == "service"
-        ? ServiceBenchCommand.Run(args.Skip(1).ToList())
-        : args.Count > 0 && args[0] == "unet" ? RunUnet(args.Skip(1).ToList()) : throw new UsageException("bench needs a target: unet or service");
+    public static int Run(IReadOnlyList<string> args) => (args.Count > 0 ? args[0] : "") switch
+    {
+        "unet" => RunUnet(args.Skip(1).ToList()),
+        "encode" => EncodeBenchCommand.Run(args.Skip(1).ToList()),
+        "service" => ServiceBenchCommand.Run(args.Skip(1).ToList()),
+        _ => throw new UsageException("bench needs a target: unet, encode or service"),
+    };
 
     static int RunUnet(IReadOnlyList<string> args)
     {

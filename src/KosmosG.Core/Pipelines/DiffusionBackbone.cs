@@ -34,15 +34,15 @@ public sealed class DiffusionBackbone : IDisposable
         SchedulerConfig = schedulerConfig;
         Compute = compute;
         VaeScaleFactor = 1 << (vae.Config.BlockOutChannels.Length - 1);
-        _vaeDType = compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
-        Unet.to(compute.Device, compute.DType).eval();
-        Vae.to(compute.Device, _vaeDType).eval();
+        _vaeDType = VaeDType(compute);
     }
+
+    static ScalarType VaeDType(ComputeOptions compute) => compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
 
     public static DiffusionBackbone Load(DiffusersFolder folder, ComputeOptions compute, string? variant = null)
     {
-        var unet = UNet2DConditionModel.Load(folder.ConfigPath("unet"), folder.WeightsPath("unet", variant));
-        var vae = AutoencoderKL.Load(folder.ConfigPath("vae"), folder.WeightsPath("vae", variant));
+        var unet = UNet2DConditionModel.Load(folder.ConfigPath("unet"), folder.WeightsPath("unet", variant), compute.Device, compute.DType);
+        var vae = AutoencoderKL.Load(folder.ConfigPath("vae"), folder.WeightsPath("vae", variant), compute.Device, VaeDType(compute));
         return new DiffusionBackbone(unet, vae, SchedulerConfig.Load(folder.ConfigPath("scheduler")), compute);
     }
 

@@ -27,7 +27,6 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         _prompts = prompts;
         _preprocessor = preprocessor;
         Info = info;
-        _model.to(backbone.Compute.Device, backbone.Compute.DType).eval();
     }
 
     public override GeneratorInfo Info { get; }
@@ -37,7 +36,7 @@ public sealed class KosmosGPipeline : DiffusionPipeline
     {
         var folder = KosmosGModelFolder.Open(modelDir);
         var config = KosmosGConfig.Load(folder.ConfigPath);
-        var model = KosmosGModel.Load(config, folder.WeightsPath);
+        var model = KosmosGModel.Load(config, folder.WeightsPath, dtype: compute.DType, device: compute.Device);
         var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
             config.ImageTokenLength, maxImages, config.MaxTargetPositions);
         var preprocessor = new ClipImagePreprocessor(config.Vision.ImageSize, config.Vision.Mean, config.Vision.Std);

@@ -21,7 +21,6 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
         _tokenizer = tokenizer;
         _textEncoder = textEncoder;
         Info = info;
-        _textEncoder.to(backbone.Compute.Device, backbone.Compute.DType).eval();
     }
 
     public override GeneratorInfo Info { get; }
@@ -31,7 +30,7 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
         var folder = DiffusersFolder.Open(folderPath);
         var backbone = DiffusionBackbone.Load(folder, compute, variant);
         var tokenizer = ClipTokenizer.FromFolder(folder.ComponentDir("tokenizer"));
-        var textEncoder = CLIPTextModel.Load(folder.ConfigPath("text_encoder"), folder.WeightsPath("text_encoder", variant));
+        var textEncoder = CLIPTextModel.Load(folder.ConfigPath("text_encoder"), folder.WeightsPath("text_encoder", variant), compute.Device, compute.DType);
         var size = backbone.DefaultImageSize;
         var defaults = new GenerationDefaults(50, 7.5, DefaultScheduler(folder.ClassName("scheduler")), size, size);
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(folderPath).TrimEnd('/')), "stable-diffusion",

@@ -127,6 +127,7 @@ public sealed unsafe class SafeTensorsFile : IStateDictSource, IDisposable
         var source = (nint)(_data + info.Begin);
         TensorBytes.ForEachChunk(destination,
             (chunk, offset) => new ReadOnlySpan<byte>((byte*)source + offset, chunk.Length).CopyTo(chunk), chunkBytes);
+        MappedPages.Release(source, info.ByteLength);
     }
 
     (Dictionary<string, SafeTensorInfo>, Dictionary<string, string>) ParseHeader(ReadOnlySpan<byte> header, long dataLength)

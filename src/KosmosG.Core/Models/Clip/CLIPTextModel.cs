@@ -1,4 +1,6 @@
+using KosmosG.Runtime;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Models.Clip;
@@ -27,9 +29,11 @@ public sealed class CLIPTextModel : nn.Module<Tensor, Tensor>
 
     /// <summary>Builds the model from config.json and loads a safetensors file strictly (every parameter present with
     /// its shape, no unknown keys; only the legacy position_ids buffer is skipped).</summary>
-    public static CLIPTextModel Load(string configJsonPath, string weightsPath)
+    public static CLIPTextModel Load(string configJsonPath, string weightsPath, Device? device = null, ScalarType? dtype = null)
     {
-        var model = new CLIPTextModel(CLIPTextConfig.Load(configJsonPath));
+        var config = CLIPTextConfig.Load(configJsonPath);
+        var model = TorchDefaults.Build(dtype, () => new CLIPTextModel(config));
+        model.to(device ?? CPU, dtype ?? ScalarType.Float32);
         StateDictLoader.Load(model, weightsPath, ignore: key => key == PositionIdsKey);
         model.eval();
         return model;

@@ -1,3 +1,4 @@
+using KosmosG.Runtime;
 using System.Text.RegularExpressions;
 using KosmosG.Weights;
 using TorchSharp;
@@ -36,7 +37,8 @@ public sealed partial class AutoencoderKL : nn.Module
     /// <param name="dtype">Parameter dtype (default float32); weights are converted while loading.</param>
     public static AutoencoderKL Load(string configJsonPath, string weightsPath, Device? device = null, ScalarType? dtype = null)
     {
-        var model = new AutoencoderKL(AutoencoderKLConfig.Load(configJsonPath));
+        var config = AutoencoderKLConfig.Load(configJsonPath);
+        var model = TorchDefaults.Build(dtype, () => new AutoencoderKL(config));
         model.to(device ?? CPU, dtype ?? ScalarType.Float32);
         using (var file = SafeTensorsFile.Open(weightsPath)) model.LoadWeights(file);
         model.eval();

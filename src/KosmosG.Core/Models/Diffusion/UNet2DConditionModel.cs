@@ -1,3 +1,4 @@
+using KosmosG.Runtime;
 using KosmosG.Weights;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -76,7 +77,8 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     /// <param name="dtype">Parameter dtype (default float32); weights are converted while loading.</param>
     public static UNet2DConditionModel Load(string configJsonPath, string weightsPath, Device? device = null, ScalarType? dtype = null)
     {
-        var model = new UNet2DConditionModel(UNet2DConditionConfig.Load(configJsonPath));
+        var config = UNet2DConditionConfig.Load(configJsonPath);
+        var model = TorchDefaults.Build(dtype, () => new UNet2DConditionModel(config));
         model.to(device ?? CPU, dtype ?? ScalarType.Float32);
         StateDictLoader.Load(model, weightsPath);
         model.eval();

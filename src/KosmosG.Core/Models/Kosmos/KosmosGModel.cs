@@ -1,3 +1,4 @@
+using KosmosG.Runtime;
 using KosmosG.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -45,8 +46,7 @@ public sealed class KosmosGModel : Module
     public static KosmosGModel Load(KosmosGConfig config, string weightsPath, bool withAlignerDecoder = false,
         ScalarType? dtype = null, Device? device = null)
     {
-        var model = new KosmosGModel(config, withAlignerDecoder);
-        if (dtype is ScalarType t) model.to(t);
+        var model = TorchDefaults.Build(dtype, () => new KosmosGModel(config, withAlignerDecoder));
         if (device is not null) model.to(device);
         StateDictLoader.Load(model, weightsPath, ignore: key => IsUnusedCheckpointKey(key, withAlignerDecoder));
         model.eval();
