@@ -19,8 +19,11 @@ public static class SafeTensorDTypes
         ["BOOL"] = (ScalarType.Bool, 1),
     };
 
+    public static IEnumerable<string> Names => ByName.Keys;
+
     public static bool IsKnown(string name) => ByName.ContainsKey(name);
     public static int ElementSize(string name) => ByName[name].Size;
+    public static int ElementSize(ScalarType type) => ByName[ToName(type)].Size;
     public static ScalarType ToScalarType(string name) => ByName[name].Type;
 
     public static string ToName(ScalarType type) =>
