@@ -2,10 +2,12 @@ using KosmosG.Models.Clip;
 using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Tokenizers;
+using KosmosG.Tokenizers.SentencePiece;
 using KosmosG.Training.Data;
 using KosmosG.Training.Loop;
 using KosmosG.Training.Optimization;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Training.Alignment;

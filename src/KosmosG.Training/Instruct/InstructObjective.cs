@@ -4,10 +4,12 @@ using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Schedulers;
 using KosmosG.Tokenizers;
+using KosmosG.Tokenizers.SentencePiece;
 using KosmosG.Training.Data;
 using KosmosG.Training.Loop;
 using KosmosG.Training.Optimization;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Training.Instruct;

@@ -37,7 +37,9 @@ public sealed class TrainingRunner<TExample, TBatch>
         _console = console;
     }
 
-    public TrainingResult Run(CancellationToken stop)
+    /// <param name="onUpdate">Called on the training thread after every update with the new step count (e.g. to
+    /// request a stop through <paramref name="stop"/> at a given step).</param>
+    public TrainingResult Run(CancellationToken stop, Action<long>? onUpdate = null)
     {
         if (_options.Threads is int threads) set_num_threads(threads);
         var opts = _options;
@@ -109,6 +111,7 @@ public sealed class TrainingRunner<TExample, TBatch>
                 if (_validation is not null && ((opts.EvalEvery > 0 && state.Step % opts.EvalEvery == 0) || last))
                     reporter.Eval(state.Step, Evaluate());
                 if (state.Step % opts.SaveEvery == 0 || last) Save();
+                onUpdate?.Invoke(state.Step);
             }
         }
         return new TrainingResult(state.Step, false, lastCheckpoint, firstLoss, lastLoss);
