@@ -1,41 +1,7 @@
-using KosmosG.Cli.Commands;
-using KosmosG.Cli.Terminal;
-using KosmosG.Pipelines;
+using KosmosG.Cli;
+using KosmosG.Runtime;
 
-// kosmosg: generate images, convert checkpoints, benchmark. Exit codes: 0 ok, 1 failure, 2 usage, 130 interrupted.
-const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + BenchCommand.Usage;
-
+TorchProcess.Prepare();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-
-if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-{
-    Console.WriteLine(Usage);
-    return args.Length == 0 ? 2 : 0;
-}
-
-var rest = args[1..];
-try
-{
-    return args[0] switch
-    {
-        "generate" => GenerateCommand.Run(rest, cancel.Token),
-        "bench" => BenchCommand.Run(rest),
-        _ => throw new UsageException($"unknown command '{args[0]}'"),
-    };
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
-    return 2;
-}
-catch (OperationCanceledException)
-{
-    Console.Error.WriteLine("\ninterrupted");
-    return 130;
-}
-catch (Exception e) when (e is GenerationRequestException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
-}
+return CliApp.Run(args, cancel.Token);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using KosmosG.Weights;
 using static TorchSharp.torch;
 
@@ -15,6 +17,14 @@ public static class Fixtures
     /// <summary>All tensors of an sd15-tiny case file, e.g. "unet_scalar_t".</summary>
     public static Dictionary<string, Tensor> Sd15Case(string name) =>
         SafeTensorsFile.LoadAll(Path.Combine(Sd15Tiny, "cases", name + ".safetensors"));
+
+    /// <summary>The cases.json entry of an sd15-tiny case (prompt, guidance, steps, tolerance, ...).</summary>
+    public static JsonElement Sd15CaseInfo(string name) =>
+        Sd15CasesJson.Value.RootElement.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+
+    // cases.json is Python's JSON: scheduler configs hold bare -Infinity, which System.Text.Json rejects.
+    static readonly Lazy<JsonDocument> Sd15CasesJson = new(() => JsonDocument.Parse(
+        Regex.Replace(File.ReadAllText(Path.Combine(Sd15Tiny, "cases.json")), @":\s*-?(Infinity|NaN)\b", ": null")));
 
     static string FindRoot()
     {

@@ -28,7 +28,7 @@ public static class GenerateCommand
         var output = a.Required("--out");
         var modelPath = a.String("--model") ?? DefaultModel.Path();
         var dtype = a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32";
-        var scheduler = a.Choice("--scheduler", Schedulers.Schedulers.Names);
+        var scheduler = a.Choice("--scheduler", SchedulerFactory.Names);
         var steps = a.Int("--steps", 1, 1000);
         var guidance = a.Double("--guidance", 0, 100);
         var width = a.Int("--width", 8, 8192);
@@ -80,7 +80,7 @@ public static class GenerateCommand
     static RgbImage LoadImage(string path)
     {
         if (!File.Exists(path)) throw new UsageException($"--image file not found: {path}");
-        return ImageDecoder.Decode(File.ReadAllBytes(path), ImageLimits.Default);
+        return new ImageDecoder().Decode(File.ReadAllBytes(path));
     }
 
     static Tensor ReadLatents(string path)

@@ -44,7 +44,7 @@ public sealed class DiffusionBackbone : IDisposable
 
     public IScheduler CreateScheduler(string name, int steps)
     {
-        var scheduler = Schedulers.Schedulers.Create(name, SchedulerConfig);
+        var scheduler = SchedulerFactory.Create(name, SchedulerConfig);
         scheduler.SetTimesteps(steps);
         return scheduler;
     }

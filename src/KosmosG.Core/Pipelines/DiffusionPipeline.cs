@@ -29,8 +29,8 @@ public abstract class DiffusionPipeline : IImageGenerator
         if (request.Width < 1 || request.Height < 1) throw new GenerationRequestException("width", $"size must be positive, got {request.Width}x{request.Height}");
         if (double.IsNaN(request.GuidanceScale) || request.GuidanceScale < 0)
             throw new GenerationRequestException("guidance_scale", $"guidance_scale must be >= 0, got {request.GuidanceScale}");
-        if (!Schedulers.Schedulers.Names.Contains(request.Scheduler))
-            throw new GenerationRequestException("scheduler", $"unknown scheduler '{request.Scheduler}': use one of {string.Join(", ", Schedulers.Schedulers.Names)}");
+        if (!SchedulerFactory.Names.Contains(request.Scheduler))
+            throw new GenerationRequestException("scheduler", $"unknown scheduler '{request.Scheduler}': use one of {string.Join(", ", SchedulerFactory.Names)}");
         Backbone.CheckSize(request.Width, request.Height);
         ValidatePrompt(request);
     }
@@ -81,7 +81,7 @@ public abstract class DiffusionPipeline : IImageGenerator
         var latents = initialLatents is null
             ? Backbone.InitialLatents(generators, request.Width, request.Height)
             : CheckLatents(initialLatents, request);
-        var scheduler = Backbone.CreateScheduler(request.Scheduler, request.Steps);
+        using var scheduler = Backbone.CreateScheduler(request.Scheduler, request.Steps);
         var final = Backbone.Denoise(latents, condition, request.GuidanceScale, scheduler, generators, callbacks, cancellationToken,
             PreviewHook(request, callbacks));
         return new SampleResult(final, encode, watch.Elapsed);

@@ -35,7 +35,7 @@ public sealed record StageTimings(TimeSpan Encode, TimeSpan Denoise, TimeSpan De
 public sealed record GenerationResult(IReadOnlyList<GeneratedImage> Images, StageTimings Timings);
 
 /// <summary>A request the model cannot run, with the request field at fault (mapped to HTTP 400 by the service).</summary>
-public class GenerationRequestException(string field, string message) : ArgumentException(message, field)
+public class GenerationRequestException(string field, string message) : ArgumentException(message)
 {
     public string Field { get; } = field;
 }

@@ -38,7 +38,7 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         var model = KosmosGModel.Load(config, folder.WeightsPath);
         var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
             config.ImageTokenLength, maxImages, config.MaxTargetPositions);
-        var preprocessor = ClipImagePreprocessor.ForConfig(config.Vision);
+        var preprocessor = new ClipImagePreprocessor(config.Vision.ImageSize, config.Vision.Mean, config.Vision.Std);
         var backbone = DiffusionBackbone.Load(DiffusersFolder.Open(folder.StableDiffusionDir), compute);
         var size = backbone.Unet.Config.SampleSize * backbone.VaeScaleFactor;
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd('/')), "kosmos-g", Path.GetFullPath(modelDir),
@@ -50,9 +50,9 @@ public sealed class KosmosGPipeline : DiffusionPipeline
     protected override void ValidatePrompt(GenerationRequest request)
     {
         try { _prompts.Build(request.Prompt, request.Images.Count); }
-        catch (PromptException e) { throw new GenerationRequestException(e.ParamName ?? "prompt", e.Message); }
+        catch (PromptException e) { throw new GenerationRequestException(e.Field, e.Message); }
         try { _prompts.BuildNegative(request.NegativePrompt); }
-        catch (PromptException e) { throw new GenerationRequestException("negative_prompt", e.Message); }
+        catch (PromptException e) { throw new GenerationRequestException(e.Field, e.Message); }
     }
 
     /// <summary>The condition of one prompt with its images, [1, 77, W].</summary>
@@ -62,7 +62,7 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         var device = Backbone.Compute.Device;
         using var tokens = tensor(built.Tokens, [1, built.Tokens.Length], device: device);
         using var mask = tensor(built.ImageMask, [1, built.ImageMask.Length], device: device);
-        using var pixels = images.Count == 0 ? null : _preprocessor.Batch(images).to(device, Backbone.Compute.DType);
+        using var pixels = images.Count == 0 ? null : _preprocessor.PreprocessBatch(images).to(device, Backbone.Compute.DType);
         return _model.EncodePrompt(tokens, mask, pixels);
     }
 
@@ -70,7 +70,7 @@ public sealed class KosmosGPipeline : DiffusionPipeline
     public Tensor EncodeUnconditional(string negativePrompt)
     {
         if (negativePrompt.Length == 0 && _emptyUncond is not null) return _emptyUncond.alias();
-        var tokens = _prompts.BuildNegative(negativePrompt);
+        var tokens = _prompts.BuildNegative(negativePrompt).Tokens;
         using var ids = tensor(tokens, [1, tokens.Length], device: Backbone.Compute.Device);
         var uncond = _model.EncodePrompt(ids, null, null);
         if (negativePrompt.Length > 0) return uncond;

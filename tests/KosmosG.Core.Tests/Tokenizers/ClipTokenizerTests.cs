@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using KosmosG.Tokenizers;
 using Xunit.Abstractions;
 
@@ -15,11 +14,7 @@ public class ClipTokenizerTests(ITestOutputHelper output)
 
     static List<(string Prompt, string[] BpeTokens)> FixturePrompts()
     {
-        // cases.json is Python's JSON: scheduler configs hold bare -Infinity, which System.Text.Json rejects.
-        var json = Regex.Replace(File.ReadAllText(Path.Combine(Fixtures.Sd15Tiny, "cases.json")), @":\s*-?(Infinity|NaN)\b", ": null");
-        using var doc = JsonDocument.Parse(json);
-        var tokenizerCase = doc.RootElement.GetProperty("cases").EnumerateArray()
-            .Single(c => c.GetProperty("name").GetString() == "tokenizer");
+        var tokenizerCase = Fixtures.Sd15CaseInfo("tokenizer");
         return tokenizerCase.GetProperty("prompts").EnumerateArray()
             .Select(p => (p.GetProperty("prompt").GetString()!,
                 p.GetProperty("bpe_tokens").EnumerateArray().Select(t => t.GetString()!).ToArray()))

@@ -54,21 +54,26 @@ public sealed class KosmosGModel : Module
     }
 
     /// <summary>
-    /// Checkpoint keys this model does not own: fairseq's <c>_float_tensor</c> dtype tracker, the never-applied SoPE
-    /// buffer, the tied output projection (a copy of embed_tokens), the frozen stage-2 CLIP text encoder, the
-    /// stage-2 decoder N unless requested, and the SD U-Net/VAE that a full checkpoint also holds (loaded by the
-    /// diffusion components themselves).
+    /// Why a checkpoint key is not loaded by this model, or null when it is: fairseq's <c>_float_tensor</c> dtype
+    /// tracker, the never-applied SoPE buffer, the tied output projection (a copy of embed_tokens), the frozen
+    /// stage-2 CLIP text encoder, the stage-2 decoder N unless requested, and the SD U-Net/VAE that a full checkpoint
+    /// also holds (loaded by the diffusion components themselves).
     /// </summary>
-    public static bool IsUnusedCheckpointKey(string key, bool withAlignerDecoder) =>
-        key is "gpt_model.decoder.embed_positions._float_tensor"
-            or "gpt_model.decoder.self_attn_sope.scale"
-            or "gpt_model.decoder.output_projection.weight"
-        || key.StartsWith("aligner.clip_encoder.", StringComparison.Ordinal)
-        || key.StartsWith("diffusion_unet.", StringComparison.Ordinal)
-        || key.StartsWith("vae.", StringComparison.Ordinal)
-        || !withAlignerDecoder && (key == "aligner.decoder_query"
-                                   || key.StartsWith("aligner.decoder.", StringComparison.Ordinal)
-                                   || key.StartsWith("aligner.decoder_proj.", StringComparison.Ordinal));
+    public static string? UnusedCheckpointKeyReason(string key, bool withAlignerDecoder) => key switch
+    {
+        "gpt_model.decoder.embed_positions._float_tensor" => "fairseq dtype tracker of the sinusoidal positions (no data)",
+        "gpt_model.decoder.self_attn_sope.scale" => "SoPE buffer built by --sope-rel-pos but never applied",
+        "gpt_model.decoder.output_projection.weight" => "output projection tied to embed_tokens (LM logits, unused for generation)",
+        _ when key.StartsWith("aligner.clip_encoder.", StringComparison.Ordinal) => "frozen SD CLIP text encoder, the stage-2 training target",
+        _ when key.StartsWith("diffusion_unet.", StringComparison.Ordinal) || key.StartsWith("vae.", StringComparison.Ordinal)
+            => "SD U-Net/VAE, taken from the paired Stable Diffusion folder",
+        _ when !withAlignerDecoder && (key == "aligner.decoder_query" || key.StartsWith("aligner.decoder.", StringComparison.Ordinal)
+                                       || key.StartsWith("aligner.decoder_proj.", StringComparison.Ordinal))
+            => "AlignerNet decoder N, used only by the stage-2 reconstruction loss",
+        _ => null,
+    };
+
+    public static bool IsUnusedCheckpointKey(string key, bool withAlignerDecoder) => UnusedCheckpointKeyReason(key, withAlignerDecoder) is not null;
 
     Tensor Anchor => gpt_model.decoder.embed_tokens.weight!;
 

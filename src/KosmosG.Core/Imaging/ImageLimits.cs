@@ -1,0 +1,10 @@
+namespace KosmosG.Imaging;
+
+/// <summary>
+/// Bounds on an uploaded image, checked from the header before any pixel is decoded, so a small file
+/// that claims huge dimensions (a decompression bomb) is rejected without allocating.
+/// </summary>
+public sealed record ImageLimits(long MaxBytes = 20L << 20, long MaxPixels = 4096L * 4096, int MaxSide = 8192)
+{
+    public static ImageLimits Default { get; } = new();
+}
