@@ -54,7 +54,8 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         _prompts = prompts;
         _compute = compute;
         _settings = settings;
-        Resolution = settings.Resolution ?? unet.Config.SampleSize * (1 << (vae.Config.BlockOutChannels.Count - 1));
+        Resolution = settings.Resolution ?? (unet.Config.SampleSize is int sample ? sample * (1 << (vae.Config.BlockOutChannels.Length - 1))
+            : throw new ArgumentException("the U-Net config has no sample_size: pass the training resolution explicitly"));
         _entityPreprocessor = new ClipImagePreprocessor(model.Config.Vision.ImageSize, model.Config.Vision.Mean, model.Config.Vision.Std);
         // Official target transform: Resize(R), CenterCrop(R), normalise to [-1, 1] (mean = std = 0.5).
         _targetPreprocessor = new ClipImagePreprocessor(Resolution, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]);
@@ -139,7 +140,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
 
         var (tokens, mask) = _prompts.Pad(batch.Tokens.Select((t, i) => new PromptTokens(t, batch.ImageMasks[i])).ToList());
         var pixels = batch.EntityPixels.Length == 0 ? null
-            : Stack(batch.EntityPixels, batch.EntitySize).to(device, dtype);
+            : Stack(batch.EntityPixels, batch.EntitySize).to(dtype, device);
         var condition = Model.EncodePrompt(tokens.to(device), pixels is null ? null : mask.to(device), pixels);
         if (drop.any().item<bool>())
         {
@@ -150,7 +151,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         Tensor latents;
         using (no_grad())
         {
-            var target = Stack(batch.TargetPixels, batch.Resolution).to(device, _vae.parameters().First().dtype);
+            var target = Stack(batch.TargetPixels, batch.Resolution).to(_vae.parameters().First().dtype, device);
             latents = EncodeLatents(target, generator);
         }
         var noise = randn(latents.shape, generator: generator).to(device);
@@ -162,10 +163,9 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
     /// <summary>VAE latent_dist.sample() x scaling factor (0.18215 for SD v1.5), noise drawn on the CPU generator.</summary>
     Tensor EncodeLatents(Tensor images, Generator generator)
     {
-        var (mean, logvar) = _vae.EncodeMoments(images);
-        var std = (0.5 * logvar.to(ScalarType.Float32).clamp(-30, 20)).exp();
-        var eps = randn(mean.shape, generator: generator).to(mean.device);
-        return (mean.to(ScalarType.Float32) + std * eps) * _vae.Config.ScalingFactor;
+        var posterior = _vae.Encode(images);
+        var eps = randn(posterior.Mean.shape, generator: generator).to(posterior.Mean.device);
+        return (posterior.Mean.to(ScalarType.Float32) + posterior.Std.to(ScalarType.Float32) * eps) * _vae.Config.ScalingFactor;
     }
 
     static Tensor Stack(float[][] images, int size)

@@ -91,12 +91,16 @@ public sealed class MixedPrecisionOptimizer : IDisposable
         return new UpdateResult(!overflow, norm, scale);
     }
 
+    /// <summary>
+    /// Drops the gradients (fairseq's zero_grad sets them to None): a parameter that gets no gradient in an update
+    /// (e.g. the vision tower in a text-only batch) is then skipped by AdamW in a fresh and a resumed run alike.
+    /// </summary>
     public void ZeroGrad()
     {
         for (var i = 0; i < _masters.Length; i++)
         {
-            _model[i].Parameter.grad?.zero_();
-            if (_separate[i]) _masters[i].grad?.zero_();
+            _model[i].Parameter.grad = null;
+            if (_separate[i]) _masters[i].grad = null;
         }
     }
 
