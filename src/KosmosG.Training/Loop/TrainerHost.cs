@@ -36,6 +36,8 @@ public static class TrainerHost
         {
             var commandLine = new CommandLine(args, [.. TrainingOptions.ValueFlags, .. stageValueFlags], [.. TrainingOptions.Switches, .. stageSwitches]);
             var options = TrainingOptions.Parse(commandLine);
+            if (options.Compute.DType == TorchSharp.torch.ScalarType.Float16 && options.Compute.Device.type == TorchSharp.DeviceType.CPU)
+                Console.Error.WriteLine("warning: fp16 on the CPU is very slow (libtorch has few fp16 CPU kernels; U-Net steps can take minutes): use --dtype bf16 there");
             var modelDir = options.Resume is null ? options.ModelDir : CheckpointStore.ResolveResume(options.Resume);
             var result = run(commandLine, options, KosmosGModelFolder.Open(modelDir), cancel.Token);
             Console.WriteLine(result.Interrupted
