@@ -4,6 +4,7 @@ using KosmosG.Diagnostics;
 using KosmosG.Models.Diffusion;
 using KosmosG.Pipelines;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Cli.Commands;
@@ -31,12 +32,12 @@ public static class BenchCommand
 
         using var unet = LoadUnet(a);
         unet.to(compute.Device, compute.DType).eval();
-        var latent = a.Int("--latent", 1, 1024) ?? unet.Config.SampleSize;
+        var latent = a.Int("--latent", 1, 1024) ?? unet.Config.SampleSize ?? 64;
         var parameters = unet.parameters().Sum(p => p.numel());
 
         using var mode = inference_mode();
         using var sample = randn([batch, unet.Config.InChannels, latent, latent], compute.DType, compute.Device);
-        using var context = randn([batch, 77, unet.Config.CrossAttentionDim], compute.DType, compute.Device);
+        using var context = randn([batch, 77, unet.Config.CrossAttentionDim[0]], compute.DType, compute.Device);
         using var timestep = tensor(999L, device: compute.Device);
         var times = new List<double>();
         for (var i = 0; i < warmup + runs; i++)

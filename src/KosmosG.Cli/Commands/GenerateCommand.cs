@@ -1,6 +1,7 @@
 using KosmosG.Cli.Terminal;
 using KosmosG.Imaging;
 using KosmosG.Pipelines;
+using KosmosG.Schedulers;
 using KosmosG.Weights;
 using static TorchSharp.torch;
 

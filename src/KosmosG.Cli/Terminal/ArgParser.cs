@@ -33,14 +33,14 @@ public sealed class ArgParser
     public string Required(string flag) => String(flag) ?? throw new UsageException($"{flag} is required");
 
     public int? Int(string flag, int min = int.MinValue, int max = int.MaxValue) =>
-        String(flag) is { } s ? Parse(flag, s, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) && r >= min && r <= max ? r : null,
+        String(flag) is { } s ? Parse<int>(flag, s, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) && r >= min && r <= max ? r : (int?)null,
             $"an integer from {min} to {max}") : null;
 
     public long? Long(string flag) =>
-        String(flag) is { } s ? Parse(flag, s, v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : (long?)null, "an integer") : null;
+        String(flag) is { } s ? Parse<long>(flag, s, v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : (long?)null, "an integer") : null;
 
     public double? Double(string flag, double min = double.MinValue, double max = double.MaxValue) =>
-        String(flag) is { } s ? Parse(flag, s, v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r >= min && r <= max && !double.IsNaN(r) ? r : null,
+        String(flag) is { } s ? Parse<double>(flag, s, v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r >= min && r <= max && !double.IsNaN(r) ? r : null,
             $"a number from {min} to {max}") : null;
 
     public string? Choice(string flag, IReadOnlyCollection<string> choices) =>

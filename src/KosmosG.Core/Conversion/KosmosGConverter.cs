@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Tokenizers;
+using KosmosG.Tokenizers.SentencePiece;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Conversion;

@@ -26,6 +26,10 @@ public sealed class ImageDecoder(ImageLimits limits)
 
     public ImageDecoder() : this(ImageLimits.Default) { }
 
+    /// <summary>The MIME type of the container the bytes start with (PNG, JPEG or WebP), or null for anything else.</summary>
+    public static string? DetectMimeType(ReadOnlySpan<byte> data) =>
+        ImageContainer.IsPng(data) ? "image/png" : ImageContainer.IsJpeg(data) ? "image/jpeg" : ImageContainer.IsWebP(data) ? "image/webp" : null;
+
     public RgbImage Decode(byte[] data)
     {
         ArgumentNullException.ThrowIfNull(data);

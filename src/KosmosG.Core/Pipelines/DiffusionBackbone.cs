@@ -1,6 +1,7 @@
 using KosmosG.Models.Diffusion;
 using KosmosG.Schedulers;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Pipelines;
@@ -20,6 +21,9 @@ public sealed class DiffusionBackbone : IDisposable
     public int VaeScaleFactor { get; }
     public int LatentChannels => Unet.Config.InChannels;
 
+    /// <summary>The image size the U-Net was trained at (sample_size latents; 512 for SD v1.5).</summary>
+    public int DefaultImageSize => (Unet.Config.SampleSize ?? 64) * VaeScaleFactor;
+
     // fp16 overflows in the SD VAE decoder (diffusers' force_upcast): decode in fp32 then.
     readonly ScalarType _vaeDType;
 
@@ -29,7 +33,7 @@ public sealed class DiffusionBackbone : IDisposable
         Vae = vae;
         SchedulerConfig = schedulerConfig;
         Compute = compute;
-        VaeScaleFactor = 1 << (vae.Config.BlockOutChannels.Count - 1);
+        VaeScaleFactor = 1 << (vae.Config.BlockOutChannels.Length - 1);
         _vaeDType = compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
         Unet.to(compute.Device, compute.DType).eval();
         Vae.to(compute.Device, _vaeDType).eval();
@@ -77,7 +81,7 @@ public sealed class DiffusionBackbone : IDisposable
         var guided = guidanceScale > 1;
         var timesteps = scheduler.Timesteps;
         var total = (int)timesteps.shape[0];
-        using var context = condition.to(Compute.Device, Compute.DType);
+        using var context = condition.to(Compute.DType, Compute.Device);
         var latents = (initialLatents.to(ScalarType.Float32) * scheduler.InitNoiseSigma).DetachFromDisposeScope();
         for (var i = 0; i < total; i++)
         {
@@ -106,7 +110,7 @@ public sealed class DiffusionBackbone : IDisposable
     public Tensor Decode(Tensor latents)
     {
         using var scope = NewDisposeScope();
-        var z = (latents / Vae.Config.ScalingFactor).to(Compute.Device, _vaeDType);
+        var z = (latents / Vae.Config.ScalingFactor).to(_vaeDType, Compute.Device);
         var image = (Vae.Decode(z).to(ScalarType.Float32) / 2 + 0.5).clamp(0, 1).cpu();
         return image.MoveToOuterDisposeScope();
     }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using KosmosG.Imaging;
+using KosmosG.Schedulers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Pipelines;
@@ -55,7 +57,7 @@ public abstract class DiffusionPipeline : IImageGenerator
         watch.Restart();
         var images = new List<GeneratedImage>();
         var rgb = ImageTensors.ToRgbImages(pixels);
-        for (var i = 0; i < rgb.Count; i++)
+        for (var i = 0; i < rgb.Length; i++)
         {
             var seed = request.Seed + i;
             var image = new GeneratedImage(i, seed, PngEncoder.Encode(rgb[i], PngParameters.For(request, Info, seed)));

@@ -1,7 +1,9 @@
 using KosmosG.Imaging;
 using KosmosG.Models.Kosmos;
 using KosmosG.Tokenizers;
+using KosmosG.Tokenizers.SentencePiece;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Pipelines;
@@ -40,7 +42,7 @@ public sealed class KosmosGPipeline : DiffusionPipeline
             config.ImageTokenLength, maxImages, config.MaxTargetPositions);
         var preprocessor = new ClipImagePreprocessor(config.Vision.ImageSize, config.Vision.Mean, config.Vision.Std);
         var backbone = DiffusionBackbone.Load(DiffusersFolder.Open(folder.StableDiffusionDir), compute);
-        var size = backbone.Unet.Config.SampleSize * backbone.VaeScaleFactor;
+        var size = backbone.DefaultImageSize;
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd('/')), "kosmos-g", Path.GetFullPath(modelDir),
             compute.Device.ToString(), compute.DTypeName, AcceptsImages: true, maxImages,
             new GenerationDefaults(Steps: 20, GuidanceScale: 6, Scheduler: "dpms", size, size));
@@ -62,7 +64,7 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         var device = Backbone.Compute.Device;
         using var tokens = tensor(built.Tokens, [1, built.Tokens.Length], device: device);
         using var mask = tensor(built.ImageMask, [1, built.ImageMask.Length], device: device);
-        using var pixels = images.Count == 0 ? null : _preprocessor.PreprocessBatch(images).to(device, Backbone.Compute.DType);
+        using var pixels = images.Count == 0 ? null : _preprocessor.PreprocessBatch(images).to(Backbone.Compute.DType, device);
         return _model.EncodePrompt(tokens, mask, pixels);
     }
 

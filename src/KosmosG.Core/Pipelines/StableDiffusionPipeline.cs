@@ -1,6 +1,7 @@
 using KosmosG.Models.Clip;
 using KosmosG.Tokenizers;
 using KosmosG.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Pipelines;
@@ -31,7 +32,7 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
         var backbone = DiffusionBackbone.Load(folder, compute, variant);
         var tokenizer = ClipTokenizer.FromFolder(folder.ComponentDir("tokenizer"));
         var textEncoder = CLIPTextModel.Load(folder.ConfigPath("text_encoder"), folder.WeightsPath("text_encoder", variant));
-        var size = backbone.Unet.Config.SampleSize * backbone.VaeScaleFactor;
+        var size = backbone.DefaultImageSize;
         var defaults = new GenerationDefaults(50, 7.5, DefaultScheduler(folder.ClassName("scheduler")), size, size);
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(folderPath).TrimEnd('/')), "stable-diffusion",
             Path.GetFullPath(folderPath), compute.Device.ToString(), compute.DTypeName, AcceptsImages: false, MaxImages: 0, defaults);

@@ -1,5 +1,4 @@
 using KosmosG.Imaging;
-using KosmosG.Tests.Tokenizers;
 using static TorchSharp.torch;
 
 namespace KosmosG.Tests.Imaging;

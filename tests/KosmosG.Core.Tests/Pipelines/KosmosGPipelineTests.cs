@@ -1,6 +1,6 @@
 using KosmosG.Imaging;
 using KosmosG.Pipelines;
-using KosmosG.Tests.Models.Kosmos;
+using KosmosG.Models.Kosmos;
 using static TorchSharp.torch;
 
 namespace KosmosG.Tests.Pipelines;
@@ -34,26 +34,24 @@ public class KosmosGPipelineTests(ConvertedTinyKosmosG tiny) : IClassFixture<Con
         var cond = tiny.Pipeline.EncodePrompt(request.Prompt, request.Images);
         var uncond = tiny.Pipeline.EncodeUnconditional(request.NegativePrompt);
         // Fixture README: aligner_out / encode_condition within 2e-5.
-        TensorAssert.Close(KosmosGTinyCases.Get(Case, "condition"), CfgBatch.Build(uncond, cond, request.Count), atol: 2e-5, what: "CFG condition");
+        TensorAssert.Close(KosmosGTinyCases.Tensor(Case, "condition"), CfgBatch.Build(uncond, cond, request.Count), atol: 2e-5, what: "CFG condition");
     }
 
     [Fact]
     public void EndToEndMatchesTheOfficialSampler()
     {
         Tensor? final = null;
-        var result = tiny.Pipeline.Generate(E2eRequest(), KosmosGTinyCases.Get(Case, "init_latents"), new GenerationCallbacks(),
-            CancellationToken.None, latents => final = latents.clone());
+        var result = tiny.Pipeline.Generate(E2eRequest(), KosmosGTinyCases.Tensor(Case, "init_latents"), new GenerationCallbacks(),
+            CancellationToken.None, latents => final = latents.clone().DetachFromDisposeScope());
 
         // Fixture README: final latents within 1e-3 relative to their std; image within 1e-3 (PNG: +-1 level).
-        var expected = KosmosGTinyCases.Get(Case, "final_latents");
+        var expected = KosmosGTinyCases.Tensor(Case, "final_latents");
         TensorAssert.Close(expected, final!, atol: 1e-3 * expected.std().item<float>(), what: "final latents");
-        using var image = KosmosGTinyCases.Get(Case, "image");
+        using var image = KosmosGTinyCases.Tensor(Case, "image");
         using var expectedPixels = (image * 255).round();
         for (var i = 0; i < 2; i++)
         {
-            var png = new ImageDecoder().Decode(result.Images[i].Png);
-            using var pixels = tensor(png.Pixels, [png.Height, png.Width, 3]).permute(2, 0, 1);
-            TensorAssert.Close(expectedPixels[i], pixels, atol: 1, what: $"image {i} pixels");
+            TensorAssert.Close(expectedPixels[i], PngFiles.Pixels(result.Images[i].Png), atol: 1, what: $"image {i} pixels");
         }
     }
 

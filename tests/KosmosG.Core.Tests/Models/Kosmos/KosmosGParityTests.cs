@@ -1,6 +1,6 @@
 using KosmosG.Models.Kosmos;
 using Xunit.Abstractions;
-using static KosmosG.Tests.Models.Kosmos.KosmosGTinyCases;
+using static KosmosG.Testing.KosmosGTinyCases;
 using static TorchSharp.torch;
 
 namespace KosmosG.Tests.Models.Kosmos;
@@ -29,11 +29,11 @@ public sealed class KosmosGParityTests(KosmosGTinyModels models, ITestOutputHelp
         using var _ = no_grad();
         var model = models.Inference;
         var lnPost = model.img_model.visual.forward(Images(id));
-        Check(Get(id, "vision_ln_post"), lnPost.transpose(0, 1), VisionAtol, $"{id}.vision_ln_post");
+        Check(Tensor(id, "vision_ln_post"), lnPost.transpose(0, 1), VisionAtol, $"{id}.vision_ln_post");
         var visionOut = model.img_model.forward(Images(id));
-        Check(Get(id, "vision_out"), visionOut.transpose(0, 1), VisionAtol, $"{id}.vision_out");
-        Check(Get(id, "connector_out"), model.img_connector.forward(Get(id, "vision_out").transpose(0, 1)), VisionAtol, $"{id}.connector_out (from reference vision_out)");
-        Check(Get(id, "connector_out"), model.EncodeImages(Images(id)), VisionAtol, $"{id}.connector_out (EncodeImages)");
+        Check(Tensor(id, "vision_out"), visionOut.transpose(0, 1), VisionAtol, $"{id}.vision_out");
+        Check(Tensor(id, "connector_out"), model.img_connector.forward(Tensor(id, "vision_out").transpose(0, 1)), VisionAtol, $"{id}.connector_out (from reference vision_out)");
+        Check(Tensor(id, "connector_out"), model.EncodeImages(Images(id)), VisionAtol, $"{id}.connector_out (EncodeImages)");
     }
 
     [Theory, MemberData(nameof(EmbedCases))]
@@ -41,10 +41,10 @@ public sealed class KosmosGParityTests(KosmosGTinyModels models, ITestOutputHelp
     {
         using var _ = no_grad();
         var decoder = models.Inference.gpt_model.decoder;
-        var tokens = Get(id, "src_tokens");
-        var (mask, features) = Has(id, "connector_out") ? (ImageMask(id), Get(id, "connector_out")) : ((Tensor?)null, (Tensor?)null);
-        Check(Get(id, "mllm_embed_in"), decoder.ForwardEmbedding(tokens, mask, features), MllmAtol, $"{id}.mllm_embed_in");
-        Check(Get(id, "mllm_hidden"), models.Inference.MllmHidden(tokens, mask, features), MllmAtol, $"{id}.mllm_hidden");
+        var tokens = Tensor(id, "src_tokens");
+        var (mask, features) = HasTensor(id, "connector_out") ? (ImageMask(id), Tensor(id, "connector_out")) : ((Tensor?)null, (Tensor?)null);
+        Check(Tensor(id, "mllm_embed_in"), decoder.ForwardEmbedding(tokens, mask, features), MllmAtol, $"{id}.mllm_embed_in");
+        Check(Tensor(id, "mllm_hidden"), models.Inference.MllmHidden(tokens, mask, features), MllmAtol, $"{id}.mllm_hidden");
     }
 
     [Theory, MemberData(nameof(LogitCases))]
@@ -52,32 +52,32 @@ public sealed class KosmosGParityTests(KosmosGTinyModels models, ITestOutputHelp
     {
         using var _ = no_grad();
         var decoder = models.Inference.gpt_model.decoder;
-        Check(Get(id, "mllm_logits"), decoder.Logits(Get(id, "mllm_hidden")), MllmAtol, $"{id}.mllm_logits");
+        Check(Tensor(id, "mllm_logits"), decoder.Logits(Tensor(id, "mllm_hidden")), MllmAtol, $"{id}.mllm_logits");
     }
 
     [Theory, MemberData(nameof(AlignerCases))]
     public void AlignerNetMatches(string id)
     {
         using var _ = no_grad();
-        Check(Get(id, "aligner_out"), models.Inference.Align(Get(id, "mllm_hidden"), Get(id, "src_tokens")), AlignerAtol, $"{id}.aligner_out");
+        Check(Tensor(id, "aligner_out"), models.Inference.Align(Tensor(id, "mllm_hidden"), Tensor(id, "src_tokens")), AlignerAtol, $"{id}.aligner_out");
     }
 
     [Theory, MemberData(nameof(ConditionCases))]
     public void EncodeConditionMatches(string id)
     {
         using var _ = no_grad();
-        var images = Has(id, "images_fp16") ? Images(id) : null;
-        var condition = models.Inference.EncodeCondition(Get(id, "src_tokens"), ImageMask(id), images, Get(id, "negative_tokens"), imagesPerPrompt: 1);
-        Check(Get(id, "encode_condition"), condition, AlignerAtol, $"{id}.encode_condition");
+        var images = HasTensor(id, "images_fp16") ? Images(id) : null;
+        var condition = models.Inference.EncodeCondition(Tensor(id, "src_tokens"), ImageMask(id), images, Tensor(id, "negative_tokens"), imagesPerPrompt: 1);
+        Check(Tensor(id, "encode_condition"), condition, AlignerAtol, $"{id}.encode_condition");
     }
 
     [Fact]
     public void UnconditionalBranchMatchesBosAndNegativeCases()
     {
         using var _ = no_grad();
-        Check(Get("uncond_bos", "aligner_out"), models.Inference.EncodeUnconditional(), AlignerAtol, "uncond_bos (no negative prompt)");
-        Check(Get("uncond_bos", "aligner_out"), models.Inference.EncodeUnconditional(Get("b0_batched", "negative_tokens")), AlignerAtol, "uncond_bos (empty negative prompt)");
-        Check(Get("uncond_negative", "aligner_out"), models.Inference.EncodeUnconditional(Get("uncond_negative", "src_tokens")), AlignerAtol, "uncond_negative");
+        Check(Tensor("uncond_bos", "aligner_out"), models.Inference.EncodeUnconditional(), AlignerAtol, "uncond_bos (no negative prompt)");
+        Check(Tensor("uncond_bos", "aligner_out"), models.Inference.EncodeUnconditional(Tensor("b0_batched", "negative_tokens")), AlignerAtol, "uncond_bos (empty negative prompt)");
+        Check(Tensor("uncond_negative", "aligner_out"), models.Inference.EncodeUnconditional(Tensor("uncond_negative", "src_tokens")), AlignerAtol, "uncond_negative");
     }
 
     [Fact]
@@ -85,8 +85,8 @@ public sealed class KosmosGParityTests(KosmosGTinyModels models, ITestOutputHelp
     {
         using var _ = no_grad();
         const string id = "e2e";
-        var condition = models.Inference.EncodeCondition(Get(id, "src_tokens"), ImageMask(id), Images(id), Get(id, "negative_tokens"), imagesPerPrompt: 2);
-        Check(Get(id, "condition"), condition, AlignerAtol, "e2e.condition");
+        var condition = models.Inference.EncodeCondition(Tensor(id, "src_tokens"), ImageMask(id), Images(id), Tensor(id, "negative_tokens"), imagesPerPrompt: 2);
+        Check(Tensor(id, "condition"), condition, AlignerAtol, "e2e.condition");
     }
 
     [Fact]
@@ -95,18 +95,18 @@ public sealed class KosmosGParityTests(KosmosGTinyModels models, ITestOutputHelp
         using var _ = no_grad();
         const string id = "loss_stage2";
         var model = models.Stage2;
-        var tokens = Get(id, "src_tokens");
-        var hidden = Get(id, "mllm_hidden");
+        var tokens = Tensor(id, "src_tokens");
+        var hidden = Tensor(id, "mllm_hidden");
         Check(hidden, model.MllmHidden(tokens), MllmAtol, $"{id}.mllm_hidden");
 
         var aligner = Assert.IsType<Aligner>(model.aligner);
         var (m, reconstruction) = aligner.ForwardStage2(hidden, tokens.eq(model.Config.PaddingIdx));
-        Check(Get(id, "aligner_M_out"), m, AlignerAtol, $"{id}.aligner_M_out");
-        Check(Get(id, "aligner_N_rec"), reconstruction, AlignerAtol, $"{id}.aligner_N_rec");
+        Check(Tensor(id, "aligner_M_out"), m, AlignerAtol, $"{id}.aligner_M_out");
+        Check(Tensor(id, "aligner_N_rec"), reconstruction, AlignerAtol, $"{id}.aligner_N_rec");
 
-        var losses = Aligner.Stage2Loss(m, Get(id, "target_clip_embed"), reconstruction, hidden, model.Config.Aligner.NumQueries);
-        Check(Get(id, "mse_loss"), losses.MseLoss.reshape(1), 0, $"{id}.mse_loss", LossRtol);
-        Check(Get(id, "rec_loss"), losses.RecLoss.reshape(1), 0, $"{id}.rec_loss", LossRtol);
-        Check(Get(id, "loss"), losses.Loss.reshape(1), 0, $"{id}.loss", LossRtol);
+        var losses = Aligner.Stage2Loss(m, Tensor(id, "target_clip_embed"), reconstruction, hidden, model.Config.Aligner.NumQueries);
+        Check(Tensor(id, "mse_loss"), losses.MseLoss.reshape(1), 0, $"{id}.mse_loss", LossRtol);
+        Check(Tensor(id, "rec_loss"), losses.RecLoss.reshape(1), 0, $"{id}.rec_loss", LossRtol);
+        Check(Tensor(id, "loss"), losses.Loss.reshape(1), 0, $"{id}.loss", LossRtol);
     }
 }

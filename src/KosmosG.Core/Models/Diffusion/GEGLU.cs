@@ -1,0 +1,26 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace KosmosG.Models.Diffusion;
+
+/// <summary>Gated GELU: one projection to twice the width, split into value and gate, value * gelu(gate) (exact erf GELU).</summary>
+public sealed class GEGLU : nn.Module<Tensor, Tensor>
+{
+    readonly Linear proj;
+
+    public GEGLU(int dimIn, int dimOut) : base(nameof(GEGLU))
+    {
+        proj = nn.Linear(dimIn, dimOut * 2);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var projected = proj.call(input);
+        var halves = projected.chunk(2, -1);
+        using var value = halves[0];
+        using var gate = halves[1];
+        return nn.functional.gelu(gate).mul_(value);
+    }
+}

@@ -1,0 +1,56 @@
+using KosmosG.Service.Jobs;
+
+namespace KosmosG.Service.Api;
+
+/// <summary>GET /v1/jobs/{id}, GET /v1/jobs/{id}/images/{index}, POST /v1/jobs/{id}/cancel.</summary>
+public static class JobsEndpoints
+{
+    public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireAuthorization(ApiPolicies.Client);
+
+        jobs.MapGet("/{id}", (string id, HttpContext http, JobStore store, JobQueue queue) =>
+                TypedResults.Ok(JobView.Of(Find(store, id, http), queue)))
+            .WithName("GetJob")
+            .WithSummary("A job's state, queue position, progress, image links, error and timings")
+            .WithDescription("Finished jobs are kept for KosmosG:Jobs:RetentionSeconds (at most KosmosG:Jobs:MaxRetained), then 404.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        jobs.MapGet("/{id}/images/{index:int}", (string id, int index, HttpContext http, JobStore store) =>
+            {
+                var job = Find(store, id, http);
+                var image = job.Images.FirstOrDefault(i => i.Index == index)
+                            ?? throw new ApiProblemException(StatusCodes.Status404NotFound, "image_not_found",
+                                $"Job {id} has no image {index} (state {job.State}, {job.Images.Count} images so far).", "index");
+                http.Response.Headers["x-seed"] = image.Seed.ToString();
+                return TypedResults.File(image.Png, "image/png", $"{id}-{index}.png");
+            })
+            .WithName("GetJobImage")
+            .WithSummary("One image of a job as image/png (available as soon as it is generated)")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        jobs.MapPost("/{id}/cancel", (string id, HttpContext http, JobStore store) =>
+            {
+                var job = Find(store, id, http);
+                var cancelled = job.Cancel(JobErrorTypes.Cancelled) || job.State == JobState.Cancelled;
+                return TypedResults.Ok(new CancelView(job.Id, cancelled, job.State));
+            })
+            .WithName("CancelJob")
+            .WithSummary("Cancel a job (idempotent)")
+            .WithDescription("A queued job is cancelled at once; a running one stops within one denoising step and skips decoding. " +
+                             "cancelled is false when the job had already succeeded or failed.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    /// <summary>The job, or 404 (also for another key's job: its existence is not revealed).</summary>
+    static Job Find(JobStore store, string id, HttpContext http) =>
+        store.Find(id) is { } job && job.Owner == http.User.Identity?.Name
+            ? job
+            : throw new ApiProblemException(StatusCodes.Status404NotFound, "job_not_found",
+                $"No job '{id}' (finished jobs are removed after their retention time).", "id");
+}

@@ -1,0 +1,42 @@
+using KosmosG.Imaging;
+using System.Text.Json;
+using KosmosG.Pipelines;
+using KosmosG.Service.Imaging;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace KosmosG.Service.Api;
+
+/// <summary>Maps what request handling throws to problem+json: the client's mistakes to 4xx naming the field, never 500.</summary>
+public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, detail, field, retryAfter) = exception switch
+        {
+            ApiProblemException p => (p.Status, p.Code, p.Message, p.Field, p.RetryAfterSeconds),
+            ImageRejectedException r => (r.Status, ImageCode(r.Kind), r.Message, r.Field, (int?)null),
+            GenerationRequestException g => (400, "invalid_field", g.Message.Split(" (Parameter")[0], RequestFields.ToApiName(g.Field), null),
+            JsonException j => (400, "invalid_json", $"The JSON body is not valid: {j.Message}", JsonField(j.Path), null),
+            BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "body_too_large" : "bad_request", b.Message, null, null),
+            InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
+                (413, "body_too_large", $"A part of the form is too large: {d.Message}", "images", null),
+            InvalidDataException d => (400, "bad_request", $"The form is not valid: {d.Message}", null, null),
+            _ => (500, "internal_error", "An unexpected error occurred; it has been logged.", null, null),
+        };
+        if (status >= 500) logger.LogError(exception, "Unhandled error on {Path}", http.Request.Path);
+        if (http.Response.HasStarted) return true;
+        await ProblemWriter.WriteAsync(http, status, code, detail, field, retryAfter);
+        return true;
+    }
+
+    static string ImageCode(ImageDecodeErrorKind kind) => kind switch
+    {
+        ImageDecodeErrorKind.UnsupportedFormat => "unsupported_media_type",
+        ImageDecodeErrorKind.TooLarge => "image_too_large",
+        ImageDecodeErrorKind.Truncated => "image_truncated",
+        _ => "image_corrupt",
+    };
+
+    // System.Text.Json paths look like "$.steps" or "$.images[1]".
+    static string? JsonField(string? path) => path is null or "$" ? null : path.TrimStart('$', '.');
+}

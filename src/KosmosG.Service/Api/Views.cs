@@ -1,0 +1,67 @@
+using System.ComponentModel;
+using KosmosG.Service.Jobs;
+using KosmosG.Service.Streaming;
+
+namespace KosmosG.Service.Api;
+
+// The JSON shapes the API returns (snake_case on the wire). Kept together: they are one small vocabulary.
+
+[Description("A finished image: index in the request, the seed that made it, the PNG (generation parameters in its iTXt chunks).")]
+public sealed record ImageView(int Index, long Seed, string PngBase64);
+
+[Description("Synchronous JSON result of POST /v1/generations.")]
+public sealed record GenerationResponse(string Id, IReadOnlyList<ImageView> Images, TimingsView Timings);
+
+[Description("A job's image, fetched from url (image/png).")]
+public sealed record JobImageLink(int Index, long Seed, string Url);
+
+[Description("Steps done of the total (all images of the job).")]
+public sealed record ProgressView(int Step, int Total);
+
+[Description("Why a job did not succeed: generation_failed, cancelled, client_disconnected, deadline_exceeded or shutdown.")]
+public sealed record JobErrorView(string Type, string Message);
+
+[Description("A job: state (queued, running, succeeded, failed, cancelled), 1-based queue position while queued, progress, image links, error, timings.")]
+public sealed record JobView(
+    string Id, JobState State, int QueuePosition, ProgressView Progress, string? Device,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    IReadOnlyList<JobImageLink> Images, JobErrorView? Error, TimingsView? Timings)
+{
+    public static JobView Of(Job job, JobQueue queue) => new(
+        job.Id, job.State, queue.PositionOf(job), new ProgressView(job.Progress.Step, job.Progress.Total), job.Device,
+        job.CreatedAt, job.StartedAt, job.FinishedAt,
+        job.Images.Select(i => new JobImageLink(i.Index, i.Seed, $"/v1/jobs/{job.Id}/images/{i.Index}")).ToList(),
+        job.Error is var (type, message) ? new JobErrorView(type, message) : null,
+        job.IsFinished ? Job.ToView(job) : null);
+}
+
+[Description("The result of POST /v1/jobs/{id}/cancel: whether the job is (being) cancelled, and its state now.")]
+public sealed record CancelView(string Id, bool Cancelled, JobState State);
+
+[Description("OpenAI Images response: created (unix seconds) and one data item per image.")]
+public sealed record OpenAiImagesResponse(long Created, IReadOnlyList<OpenAiImageData> Data);
+
+[Description("b64_json or url (by response_format); seed is our extension.")]
+public sealed record OpenAiImageData(
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? B64Json,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Url,
+    long Seed);
+
+[Description("GET /v1/models: OpenAI-style list of what is loaded.")]
+public sealed record ModelList(string Object, IReadOnlyList<ModelView> Data);
+
+[Description("The loaded model: kind (kosmos-g or stable-diffusion), where it came from, dtype, devices, defaults, every request limit, and worker states.")]
+public sealed record ModelView(
+    string Id, string Object, string OwnedBy, string Kind, string Path,
+    [property: System.Text.Json.Serialization.JsonPropertyName("dtype")] string DType, bool AcceptsImages, int MaxImages,
+    DefaultsView Defaults, LimitsView Limits, IReadOnlyList<WorkerView> Workers);
+
+public sealed record DefaultsView(int Steps, double GuidanceScale, string Scheduler, int Width, int Height);
+
+public sealed record LimitsView(
+    int MaxPromptChars, int MaxImages, int MaxImageBytes, long MaxImagePixels, string[] ImageTypes, int MinSteps, int MaxSteps,
+    double MinGuidanceScale, double MaxGuidanceScale, int MaxN, int MinSize, int MaxSize, int SizeMultiple,
+    int QueueCapacity, double DefaultDeadlineSeconds, double MaxDeadlineSeconds);
+
+[Description("One device worker: loading, warming_up, ready, faulted or stopped; paused_until while its circuit is open.")]
+public sealed record WorkerView(string Device, WorkerState State, DateTimeOffset? PausedUntil, string? Fault);

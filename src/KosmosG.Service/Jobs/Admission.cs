@@ -1,0 +1,58 @@
+using KosmosG.Service.Observability;
+
+namespace KosmosG.Service.Jobs;
+
+/// <summary>
+/// The gate in front of the queue: 503 while the workers load or the service drains, 429 when the queue is full
+/// (Retry-After from the recent drain rate); otherwise the job is queued, stored, and its outcome counted.
+/// </summary>
+public sealed class Admission(WorkerPool pool, JobQueue queue, JobStore store, DrainRate drainRate, ServiceMetrics metrics)
+{
+    const int NotReadyRetryAfterSeconds = 5;
+
+    /// <summary>A cheap early check before a request body is parsed; null when a job could be admitted now.</summary>
+    public Rejection? Check()
+    {
+        var rejection = pool.IsDraining
+            ? new Rejection(503, "draining", "The service is shutting down and accepts no new jobs.", NotReadyRetryAfterSeconds)
+            : !pool.IsReady
+                ? new Rejection(503, "not_ready", NotReadyDetail(), NotReadyRetryAfterSeconds)
+                : queue.IsFull ? QueueFull() : null;
+        if (rejection is not null) metrics.Rejected(rejection.Reason);
+        return rejection;
+    }
+
+    /// <summary>Queues the job; null on success, else why not.</summary>
+    public Rejection? Submit(Job job)
+    {
+        if (Check() is { } rejection) return rejection;
+        if (!queue.TryEnqueue(job))
+        {
+            metrics.Rejected("queue_full");
+            return QueueFull();
+        }
+        store.Add(job);
+        job.Finished.ContinueWith(_ => Record(job), TaskScheduler.Default);
+        return null;
+    }
+
+    Rejection QueueFull() => new(429, "queue_full",
+        $"The queue is full ({queue.Capacity} jobs waiting).", drainRate.RetryAfterSeconds(queue.Count, queue.Count));
+
+    string NotReadyDetail()
+    {
+        var waiting = pool.Workers.Where(w => !w.IsHealthy).Select(w => $"{w.Device}: {w.State}" +
+            (w.Resilience.OpenUntil is { } until ? $" (paused after repeated failures until {until:O})" : ""));
+        return "The model is not ready: " + string.Join("; ", waiting);
+    }
+
+    void Record(Job job)
+    {
+        drainRate.Record();
+        switch (job.State)
+        {
+            case JobState.Succeeded: metrics.Succeeded(job.Images.Count, job.Timings!); break;
+            case JobState.Cancelled: metrics.Cancelled(job.CancelReason); break;
+        }
+    }
+}

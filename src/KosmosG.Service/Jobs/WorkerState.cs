@@ -1,0 +1,3 @@
+namespace KosmosG.Service.Jobs;
+
+public enum WorkerState { Loading, WarmingUp, Ready, Faulted, Stopped }

@@ -1,0 +1,116 @@
+namespace KosmosG.Service.Options;
+
+/// <summary>
+/// Everything configurable, bound from the "KosmosG" section (appsettings.json, then environment variables such as
+/// KosmosG__Queue__Capacity). The section classes live here together because they are one configuration tree and
+/// docs/SERVICE.md lists them in the same order.
+/// </summary>
+public sealed class KosmosGOptions
+{
+    public const string Section = "KosmosG";
+
+    public ModelOptions Model { get; set; } = new();
+    public WorkersOptions Workers { get; set; } = new();
+    public QueueOptions Queue { get; set; } = new();
+    public LimitsOptions Limits { get; set; } = new();
+    public JobsOptions Jobs { get; set; } = new();
+    public DeadlineOptions Deadline { get; set; } = new();
+    public ResilienceOptions Resilience { get; set; } = new();
+    public AuthOptions Auth { get; set; } = new();
+    public RateLimitOptions RateLimit { get; set; } = new();
+    public ShutdownOptions Shutdown { get; set; } = new();
+}
+
+public sealed class ModelOptions
+{
+    /// <summary>A KOSMOS-G model folder or a diffusers Stable Diffusion folder (required until the demo model ships).</summary>
+    public string Path { get; set; } = "";
+    /// <summary>fp32, bf16 or fp16.</summary>
+    public string DType { get; set; } = "fp32";
+}
+
+public sealed class WorkersOptions
+{
+    /// <summary>One worker (dedicated thread, own loaded model) per entry: "cpu", "cuda", "cuda:1". Empty means ["cpu"]
+    /// (the default is applied after binding, because binding appends configured arrays to an initial value).</summary>
+    public string[] Devices { get; set; } = [];
+    /// <summary>Denoising steps of the warm-up generation each worker runs before it reports ready.</summary>
+    public int WarmupSteps { get; set; } = 2;
+}
+
+public sealed class QueueOptions
+{
+    /// <summary>Jobs waiting for a worker (running jobs are not counted); more are refused with 429.</summary>
+    public int Capacity { get; set; } = 16;
+}
+
+public sealed class LimitsOptions
+{
+    public int MaxPromptChars { get; set; } = 2000;
+    public int MaxImages { get; set; } = 8;
+    public int MaxImageBytes { get; set; } = 10 * 1024 * 1024;
+    public long MaxImagePixels { get; set; } = 16_777_216;
+    public int MinSteps { get; set; } = 1;
+    public int MaxSteps { get; set; } = 100;
+    public double MinGuidanceScale { get; set; } = 1.0;
+    public double MaxGuidanceScale { get; set; } = 20.0;
+    public int MaxN { get; set; } = 4;
+    public int MinSize { get; set; } = 64;
+    public int MaxSize { get; set; } = 1024;
+}
+
+public sealed class JobsOptions
+{
+    /// <summary>How long a finished job (and its images) can still be fetched.</summary>
+    public double RetentionSeconds { get; set; } = 900;
+    /// <summary>At most this many finished jobs are kept; the oldest go first.</summary>
+    public int MaxRetained { get; set; } = 1000;
+}
+
+public sealed class DeadlineOptions
+{
+    /// <summary>Deadline of a request that names none (queue wait + generation).</summary>
+    public double DefaultSeconds { get; set; } = 300;
+    /// <summary>Largest deadline a request may ask for.</summary>
+    public double MaxSeconds { get; set; } = 1800;
+}
+
+public sealed class ResilienceOptions
+{
+    /// <summary>Polly timeout of one generation attempt on a worker.</summary>
+    public double GenerationTimeoutSeconds { get; set; } = 600;
+    /// <summary>Retries after a transient device error (out of device memory) before the job fails.</summary>
+    public int TransientRetries { get; set; } = 1;
+    /// <summary>Failure ratio over the sampling window that opens a worker's circuit (takes it out of readiness).</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+    public int BreakerMinimumThroughput { get; set; } = 4;
+    public double BreakerSamplingSeconds { get; set; } = 60;
+    public double BreakerBreakSeconds { get; set; } = 30;
+}
+
+public sealed class AuthOptions
+{
+    /// <summary>Accepted API keys, stored as SHA-256 hashes; no keys means no authentication.</summary>
+    public ApiKeyOptions[] Keys { get; set; } = [];
+}
+
+public sealed class ApiKeyOptions
+{
+    /// <summary>Who the key belongs to (logged, used as the rate-limit partition).</summary>
+    public string Name { get; set; } = "";
+    /// <summary>Lower-case hex SHA-256 of the key (e.g. `printf %s "$KEY" | sha256sum`).</summary>
+    public string Sha256 { get; set; } = "";
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Generation requests each key (or client address, without keys) may make per window; 0 disables.</summary>
+    public int PermitsPerWindow { get; set; } = 120;
+    public double WindowSeconds { get; set; } = 60;
+}
+
+public sealed class ShutdownOptions
+{
+    /// <summary>On shutdown: how long in-flight and queued jobs may still finish before they are cancelled.</summary>
+    public double DrainSeconds { get; set; } = 30;
+}

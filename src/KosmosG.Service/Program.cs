@@ -1,0 +1,39 @@
+using KosmosG.Runtime;
+using KosmosG.Service.Api;
+using KosmosG.Service.Jobs;
+using KosmosG.Service.Observability;
+using KosmosG.Service.Options;
+using KosmosG.Service.Security;
+
+TorchProcess.Prepare();
+var builder = WebApplication.CreateBuilder(args);
+builder.Services
+    .AddKosmosGOptions(builder.Configuration)
+    .AddKosmosGObservability()
+    .AddKosmosGJobs()
+    .AddKosmosGSecurity()
+    .AddKosmosGApi();
+builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGenerators.Load);
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapOpenApi();
+app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/openapi/v1.json", "KosmosG.Service v1"));
+app.MapPrometheusScrapingEndpoint();
+app.MapHealth();
+app.MapGenerations();
+app.MapOpenAiImages();
+app.MapJobs();
+app.MapModels();
+
+var workers = app.Services.GetRequiredService<WorkerPool>();
+app.Run();
+return workers.HasFatalFailure ? 1 : 0;
+
+/// <summary>The entry point (public for WebApplicationFactory in the tests).</summary>
+public partial class Program;
