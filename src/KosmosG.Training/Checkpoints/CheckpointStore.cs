@@ -1,0 +1,143 @@
+using System.Globalization;
+using KosmosG.Pipelines;
+using KosmosG.Weights;
+using static TorchSharp.torch;
+
+namespace KosmosG.Training.Checkpoints;
+
+/// <summary>
+/// Checkpoints under an output folder: <c>step-0000120/</c> is a complete KOSMOS-G model folder (config.json,
+/// model.safetensors, sentencepiece.bpe.model, dict.txt, sd/) that the service and CLI load directly, plus
+/// <c>training/</c> (optimizer.bin: AdamW moments and step counts; state.json: <see cref="TrainingState"/>).
+/// <c>latest.txt</c> names the newest complete checkpoint; a checkpoint is written under a temporary name and
+/// renamed, so an interrupted save never replaces a good one.
+/// </summary>
+public sealed class CheckpointStore
+{
+    public const string TrainingFolder = "training";
+    public const string OptimizerFile = "optimizer.bin";
+    public const string StateFile = "state.json";
+    public const string LatestFile = "latest.txt";
+
+    public CheckpointStore(string outputDir, int keep = 0)
+    {
+        OutputDir = Path.GetFullPath(outputDir);
+        Keep = keep;
+    }
+
+    public string OutputDir { get; }
+    /// <summary>How many checkpoints to keep (oldest deleted first); 0 keeps all.</summary>
+    public int Keep { get; }
+
+    public static string FolderName(long step) => "step-" + step.ToString("D7", CultureInfo.InvariantCulture);
+
+    /// <summary>The checkpoint folder to resume from: a checkpoint folder itself, or an output folder (its latest).</summary>
+    public static string ResolveResume(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(Path.Combine(full, TrainingFolder, StateFile))) return full;
+        var latest = Path.Combine(full, LatestFile);
+        if (File.Exists(latest))
+        {
+            var dir = Path.Combine(full, File.ReadAllText(latest).Trim());
+            if (File.Exists(Path.Combine(dir, TrainingFolder, StateFile))) return dir;
+            throw new DirectoryNotFoundException($"{latest} names '{dir}', which is not a complete checkpoint");
+        }
+        throw new DirectoryNotFoundException($"--resume {path}: neither a checkpoint folder (with {TrainingFolder}/{StateFile}) nor an output folder with {LatestFile}");
+    }
+
+    /// <summary>
+    /// Writes one checkpoint. Weights: every tensor of <paramref name="modelState"/> (module state-dict order);
+    /// trainable ones from the fp32 <paramref name="masters"/>; frozen ones copied unchanged from
+    /// <paramref name="frozenSource"/> when it holds them (so bf16/fp16 training never rounds frozen weights).
+    /// </summary>
+    public string Save(TrainingState state, KosmosGModelFolder source, IEnumerable<KeyValuePair<string, Tensor>> modelState,
+        IEnumerable<KeyValuePair<string, Tensor>> masters, SafeTensorsFile? frozenSource, Action<string> saveOptimizer)
+    {
+        Directory.CreateDirectory(OutputDir);
+        var name = FolderName(state.Step);
+        var final = Path.Combine(OutputDir, name);
+        var tmp = final + ".partial";
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Directory.CreateDirectory(Path.Combine(tmp, TrainingFolder));
+
+        var masterMap = masters.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var owned = new List<Tensor>();
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        foreach (var (key, tensor) in modelState)
+        {
+            if (masterMap.TryGetValue(key, out var master)) tensors.Add(new(key, master));
+            else if (frozenSource is not null && frozenSource.Contains(key) && frozenSource.Info(key).Shape.SequenceEqual(tensor.shape))
+            {
+                var original = frozenSource.Read(key);
+                owned.Add(original);
+                tensors.Add(new(key, original));
+            }
+            else tensors.Add(new(key, tensor));
+        }
+        try
+        {
+            SafeTensorsWriter.Save(Path.Combine(tmp, KosmosGModelFolder.WeightsFile), tensors, new Dictionary<string, string>
+            {
+                ["format"] = "pt",
+                ["kosmosg.stage"] = state.Stage,
+                ["kosmosg.step"] = state.Step.ToString(CultureInfo.InvariantCulture),
+            });
+        }
+        finally
+        {
+            foreach (var t in owned) t.Dispose();
+        }
+        File.Copy(source.ConfigPath, Path.Combine(tmp, KosmosGModelFolder.ConfigFile));
+        File.Copy(source.SentencePiecePath, Path.Combine(tmp, KosmosGModelFolder.SentencePieceFile));
+        File.Copy(source.DictionaryPath, Path.Combine(tmp, KosmosGModelFolder.DictionaryFile));
+        LinkStableDiffusion(source.StableDiffusionDir, Path.Combine(tmp, KosmosGModelFolder.StableDiffusionFolder));
+        saveOptimizer(Path.Combine(tmp, TrainingFolder, OptimizerFile));
+        state.Save(Path.Combine(tmp, TrainingFolder, StateFile));
+
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(tmp, final);
+        File.WriteAllText(Path.Combine(OutputDir, LatestFile), name + "\n");
+        Prune(name);
+        return final;
+    }
+
+    /// <summary>The frozen SD folder is shared, not copied (it is the same multi-GB U-Net/VAE for every checkpoint).</summary>
+    static void LinkStableDiffusion(string sourceSd, string target)
+    {
+        var resolved = new DirectoryInfo(sourceSd).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(sourceSd);
+        try
+        {
+            Directory.CreateSymbolicLink(target, resolved);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            CopyDirectory(resolved, target);
+        }
+    }
+
+    static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
+    }
+
+    void Prune(string newest)
+    {
+        if (Keep <= 0) return;
+        var old = Directory.GetDirectories(OutputDir, "step-*")
+            .Select(Path.GetFileName)
+            .Where(n => n is not null && !n.EndsWith(".partial", StringComparison.Ordinal) && n != newest)
+            .OrderByDescending(n => n, StringComparer.Ordinal)
+            .Skip(Keep - 1);
+        foreach (var name in old)
+        {
+            var dir = Path.Combine(OutputDir, name!);
+            var sd = Path.Combine(dir, KosmosGModelFolder.StableDiffusionFolder);
+            // Remove the sd/ link itself first so a recursive delete never follows it into the shared folder.
+            if (new DirectoryInfo(sd).LinkTarget is not null) Directory.Delete(sd);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using KosmosG.Imaging;
+using KosmosG.Models.Diffusion;
+using KosmosG.Models.Kosmos;
+using KosmosG.Pipelines;
+using KosmosG.Schedulers;
+using KosmosG.Tokenizers;
+using KosmosG.Tokenizers.SentencePiece;
+using KosmosG.Training.Data;
+using KosmosG.Training.Loop;
+using KosmosG.Training.Optimization;
+using KosmosG.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace KosmosG.Training.Instruct;
+
+/// <summary>Stage-3 knobs (official values by default).</summary>
+public sealed record InstructSettings
+{
+    /// <summary>Probability that an example's condition is replaced by the unconditional one (official 0.1).</summary>
+    public double ConditionDropout { get; init; } = 0.1;
+    /// <summary>Edit examples: probability of dropping the input caption (official --random-drop-caption-prob 0.5).</summary>
+    public double DropCaption { get; init; } = 0.5;
+    /// <summary>Compositions: probability of dropping an entity's own words (official 0.5).</summary>
+    public double DropEntityWord { get; init; } = 0.5;
+    /// <summary>Target image side; null = the U-Net's sample size x the VAE factor (512 for SD v1.5).</summary>
+    public int? Resolution { get; init; }
+}
+
+/// <summary>
+/// Stage 3 (instruction tuning): the MLLM, connector, AlignerNet M and the vision tower's last block and ln_post
+/// train through the diffusion loss of the frozen SD U-Net; the rest of the vision tower and the U-Net/VAE are
+/// frozen (requires_grad false, not in the optimizer).
+/// </summary>
+public sealed class InstructObjective : ITrainingObjective<InstructExample, InstructBatch>
+{
+    readonly UNet2DConditionModel _unet;
+    readonly AutoencoderKL _vae;
+    readonly DDPMScheduler _noise;
+    readonly KosmosGPromptBuilder _prompts;
+    readonly ClipImagePreprocessor _entityPreprocessor;
+    readonly ClipImagePreprocessor _targetPreprocessor;
+    readonly ImageDecoder _decoder = new();
+    readonly ComputeOptions _compute;
+    readonly InstructSettings _settings;
+
+    public InstructObjective(KosmosGModel model, UNet2DConditionModel unet, AutoencoderKL vae, DDPMScheduler noise,
+        KosmosGPromptBuilder prompts, ComputeOptions compute, InstructSettings settings)
+    {
+        Model = model;
+        _unet = unet;
+        _vae = vae;
+        _noise = noise;
+        _prompts = prompts;
+        _compute = compute;
+        _settings = settings;
+        Resolution = settings.Resolution ?? (unet.Config.SampleSize is int sample ? sample * (1 << (vae.Config.BlockOutChannels.Length - 1))
+            : throw new ArgumentException("the U-Net config has no sample_size: pass the training resolution explicitly"));
+        _entityPreprocessor = new ClipImagePreprocessor(model.Config.Vision.ImageSize, model.Config.Vision.Mean, model.Config.Vision.Std);
+        // Official target transform: Resize(R), CenterCrop(R), normalise to [-1, 1] (mean = std = 0.5).
+        _targetPreprocessor = new ClipImagePreprocessor(Resolution, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]);
+        model.to(compute.Device, compute.DType);
+        unet.to(compute.Device, compute.DType).eval();
+        vae.to(compute.Device, compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType).eval();
+        TrainableParameters.FreezeAll(unet);
+        TrainableParameters.FreezeAll(vae);
+        var lastBlock = $"img_model.visual.transformer.resblocks.{model.Config.Vision.Layers - 1}.";
+        Trainable = TrainableParameters.Select(model, name => IsTrainable(name, lastBlock));
+    }
+
+    public string Stage => "instruct";
+    public KosmosGModel Model { get; }
+    public IReadOnlyList<NamedParameter> Trainable { get; }
+    public int Resolution { get; }
+
+    /// <summary>Official stage 3: everything but the vision tower trains, plus its last block and ln_post (--no-freeze-layer resblocks.23,ln_post).</summary>
+    public static bool IsTrainable(string name, string lastVisionBlockPrefix) =>
+        !name.StartsWith("img_model.", StringComparison.Ordinal)
+        || name.StartsWith(lastVisionBlockPrefix, StringComparison.Ordinal)
+        || name.StartsWith("img_model.visual.ln_post.", StringComparison.Ordinal);
+
+    /// <summary>Loads a KOSMOS-G model folder (a stage-2 output or a converted checkpoint) and the frozen SD parts from <paramref name="sdDir"/>.</summary>
+    public static InstructObjective Load(string modelDir, string sdDir, ComputeOptions compute, InstructSettings settings)
+    {
+        var folder = KosmosGModelFolder.Open(modelDir);
+        var config = KosmosGConfig.Load(folder.ConfigPath);
+        var model = KosmosGModel.Load(config, folder.WeightsPath);
+        var sd = DiffusersFolder.Open(sdDir);
+        var unet = UNet2DConditionModel.Load(sd.ConfigPath("unet"), sd.WeightsPath("unet"));
+        var vae = AutoencoderKL.Load(sd.ConfigPath("vae"), sd.WeightsPath("vae"));
+        var noise = new DDPMScheduler(SchedulerConfig.Load(sd.ConfigPath("scheduler")));
+        var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
+            config.ImageTokenLength, maxImages: int.MaxValue, config.MaxTargetPositions);
+        return new InstructObjective(model, unet, vae, noise, prompts, compute, settings);
+    }
+
+    public InstructBatch Build(IReadOnlyList<InstructExample> examples, IReadOnlyList<Random> random)
+    {
+        var tokens = new long[examples.Count][];
+        var masks = new bool[examples.Count][];
+        var entities = new List<float[]>();
+        var targets = new float[examples.Count][];
+        for (var i = 0; i < examples.Count; i++)
+        {
+            var example = examples[i];
+            var (prompt, images) = example.Realize(random[i], _settings.DropEntityWord, _settings.DropCaption);
+            try
+            {
+                var built = _prompts.Build(prompt, images.Count);
+                tokens[i] = built.Tokens;
+                masks[i] = built.ImageMask;
+            }
+            catch (PromptException e) { throw new InvalidDataException($"manifest line {example.Line}: {e.Message}", e); }
+            foreach (var path in images) entities.Add(Pixels(_entityPreprocessor, path, example.Line));
+            targets[i] = Pixels(_targetPreprocessor, example.TargetPath, example.Line);
+        }
+        return new InstructBatch(tokens, masks, [.. entities], _entityPreprocessor.Size, targets, Resolution);
+    }
+
+    float[] Pixels(ClipImagePreprocessor preprocessor, string path, int line)
+    {
+        RgbImage image;
+        try { image = _decoder.Decode(File.ReadAllBytes(path)); }
+        catch (Exception e) when (e is IOException or ImageDecodeException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"manifest line {line}: cannot read image {path}: {e.Message}", e);
+        }
+        return Array.ConvertAll(preprocessor.Normalize(preprocessor.CenterCrop(preprocessor.Resize(image))), v => (float)v);
+    }
+
+    public int Count(InstructBatch batch) => batch.Count;
+
+    public ObjectiveOutput Forward(InstructBatch batch, Generator generator)
+    {
+        var device = _compute.Device;
+        var dtype = _compute.DType;
+        var n = batch.Count;
+        // Random draws in a fixed order from the per-update generator: dropout, VAE sample, noise, timesteps.
+        var drop = rand(n, generator: generator).lt(_settings.ConditionDropout);
+
+        var (tokens, mask) = _prompts.Pad(batch.Tokens.Select((t, i) => new PromptTokens(t, batch.ImageMasks[i])).ToList());
+        var pixels = batch.EntityPixels.Length == 0 ? null
+            : Stack(batch.EntityPixels, batch.EntitySize).to(dtype, device);
+        var condition = Model.EncodePrompt(tokens.to(device), pixels is null ? null : mask.to(device), pixels);
+        if (drop.any().item<bool>())
+        {
+            var uncond = Model.EncodeUnconditional();
+            condition = where(drop.to(device).view(n, 1, 1), uncond.expand_as(condition), condition);
+        }
+
+        Tensor latents;
+        using (no_grad())
+        {
+            var target = Stack(batch.TargetPixels, batch.Resolution).to(_vae.parameters().First().dtype, device);
+            latents = EncodeLatents(target, generator);
+        }
+        var noise = randn(latents.shape, generator: generator).to(device);
+        var timesteps = randint(0, _noise.NumTrainTimesteps, [n], generator: generator).to(device);
+        var loss = DiffusionLoss.Compute(_unet, _noise, latents, noise, timesteps, condition);
+        return new ObjectiveOutput(loss, new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() });
+    }
+
+    /// <summary>VAE latent_dist.sample() x scaling factor (0.18215 for SD v1.5), noise drawn on the CPU generator.</summary>
+    Tensor EncodeLatents(Tensor images, Generator generator)
+    {
+        var posterior = _vae.Encode(images);
+        var eps = randn(posterior.Mean.shape, generator: generator).to(posterior.Mean.device);
+        return (posterior.Mean.to(ScalarType.Float32) + posterior.Std.to(ScalarType.Float32) * eps) * _vae.Config.ScalingFactor;
+    }
+
+    static Tensor Stack(float[][] images, int size)
+    {
+        var per = 3 * size * size;
+        var flat = new float[images.Length * per];
+        for (var i = 0; i < images.Length; i++) images[i].CopyTo(flat, i * per);
+        return tensor(flat, [images.Length, 3, size, size]);
+    }
+
+    public void Dispose()
+    {
+        _noise.Dispose();
+        _vae.Dispose();
+        _unet.Dispose();
+        Model.Dispose();
+    }
+}

@@ -1,0 +1,66 @@
+using KosmosG.Pipelines;
+using KosmosG.Training.Checkpoints;
+using KosmosG.Training.Data;
+
+namespace KosmosG.Training.Loop;
+
+/// <summary>
+/// What both trainer executables share: flag parsing (usage errors exit 2), Ctrl-C handling (the first press asks
+/// the loop to save a checkpoint and stop, a second one kills the process), the folder the model loads from
+/// (the start model, or the checkpoint to resume) and error reporting (exit 1).
+/// </summary>
+public static class TrainerHost
+{
+    public delegate TrainingResult StageRunner(CommandLine commandLine, TrainingOptions options, KosmosGModelFolder modelFolder, CancellationToken stop);
+
+    public static int Main(string[] args, string name, string description, string stageUsage,
+        IReadOnlyCollection<string> stageValueFlags, IReadOnlyCollection<string> stageSwitches, StageRunner run)
+    {
+        var usage = $"{name}: {description}\n\nusage: {name} --model DIR --data FILE --out DIR --steps N --batch-size N [options]\n\n" +
+                    TrainingOptions.Usage + stageUsage;
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(usage);
+            return 0;
+        }
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler handler = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return; // second Ctrl-C: default handling ends the process
+            e.Cancel = true;
+            Console.Error.WriteLine("Ctrl-C: finishing the current update and saving a checkpoint (press again to abort without saving)");
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += handler;
+        try
+        {
+            var commandLine = new CommandLine(args, [.. TrainingOptions.ValueFlags, .. stageValueFlags], [.. TrainingOptions.Switches, .. stageSwitches]);
+            var options = TrainingOptions.Parse(commandLine);
+            if (options.Compute.DType == TorchSharp.torch.ScalarType.Float16 && options.Compute.Device.type == TorchSharp.DeviceType.CPU)
+                Console.Error.WriteLine("warning: fp16 on the CPU is very slow (libtorch has few fp16 CPU kernels; U-Net steps can take minutes): use --dtype bf16 there");
+            var modelDir = options.Resume is null ? options.ModelDir : CheckpointStore.ResolveResume(options.Resume);
+            var result = run(commandLine, options, KosmosGModelFolder.Open(modelDir), cancel.Token);
+            Console.WriteLine(result.Interrupted
+                ? $"stopped at step {result.Step}; resume with --resume {result.LastCheckpoint}"
+                : $"done: {result.Step} updates, loss {result.FirstLoss:0.#####} -> {result.LastLoss:0.#####}; model folder {result.LastCheckpoint}");
+            return result.Interrupted ? 130 : 0;
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}\n\n{usage}");
+            return 2;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= handler;
+        }
+    }
+
+    /// <summary>Reads a manifest or returns null when no path is given.</summary>
+    public static IReadOnlyList<T>? ReadOptional<T>(string? path, Func<string, IReadOnlyList<T>> read) => path is null ? null : read(path);
+}
