@@ -58,8 +58,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         var output = to_out[0].call(attended.transpose(1, 2).flatten(2));
 
         if (spatial is not null) output = output.transpose(1, 2).reshape(spatial);
-        if (_residualConnection) output.add_(hiddenStates);
-        if (_rescaleOutputFactor != 1) output.div_(_rescaleOutputFactor);
+        if (_residualConnection) output = Residual.Add(output, hiddenStates);
+        if (_rescaleOutputFactor != 1) output = Residual.Div(output, _rescaleOutputFactor);
         return output.MoveToOuterDisposeScope();
     }
 }

@@ -33,11 +33,11 @@ public sealed class BasicTransformerBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates)
     {
         Tensor h;
-        using (var n = norm1.call(hiddenStates)) h = attn1.call(n, null).add_(hiddenStates);
+        using (var n = norm1.call(hiddenStates)) h = Residual.Add(attn1.call(n, null), hiddenStates);
         using (var n = norm2.call(h))
-        using (var a = attn2.call(n, encoderHiddenStates)) h.add_(a);
+        using (var a = attn2.call(n, encoderHiddenStates)) h = Residual.Add(h, a);
         using (var n = norm3.call(h))
-        using (var f = ff.call(n)) h.add_(f);
+        using (var f = ff.call(n)) h = Residual.Add(h, f);
         return h;
     }
 }

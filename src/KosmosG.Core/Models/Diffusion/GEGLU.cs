@@ -21,6 +21,6 @@ public sealed class GEGLU : nn.Module<Tensor, Tensor>
         var halves = projected.chunk(2, -1);
         using var value = halves[0];
         using var gate = halves[1];
-        return nn.functional.gelu(gate).mul_(value);
+        return Residual.Mul(nn.functional.gelu(gate), value);
     }
 }

@@ -43,7 +43,7 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
             using var act = nn.functional.silu(temb);
             using var t = time_emb_proj.call(act);
             using var perChannel = t.view(t.shape[0], t.shape[1], 1, 1);
-            h.add_(perChannel);
+            h = Residual.Add(h, perChannel);
         }
         using (var n2 = norm2.call(h))
         {
@@ -53,10 +53,10 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
         if (conv_shortcut is not null)
         {
             using var shortcut = conv_shortcut.call(input);
-            h.add_(shortcut);
+            h = Residual.Add(h, shortcut);
         }
-        else h.add_(input);
-        if (_outputScaleFactor != 1) h.div_(_outputScaleFactor);
+        else h = Residual.Add(h, input);
+        if (_outputScaleFactor != 1) h = Residual.Div(h, _outputScaleFactor);
         return h;
     }
 }

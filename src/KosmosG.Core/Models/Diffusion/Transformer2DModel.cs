@@ -80,6 +80,6 @@ public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
                 output = proj_out.call(image);
             }
         }
-        return output.add_(hiddenStates);
+        return Residual.Add(output, hiddenStates);
     }
 }
