@@ -79,15 +79,16 @@ public sealed class CancellationTests : IAsyncLifetime
         var response = await _client.SendAsync(Call.Generation(new { prompt = "sse", steps = 100 }, "text/event-stream"),
             HttpCompletionOption.ResponseHeadersRead);
         var stream = await response.Content.ReadAsStreamAsync();
+        var id = response.Headers.GetValues("x-job-id").Single();
         await AssertStopsWithinAStepAsync(() =>
         {
+            // A client going away closes the body stream and the response together.
+            stream.Dispose();
             response.Dispose();
             return Task.CompletedTask;
         });
-        var id = response.Headers.GetValues("x-job-id").Single();
         var job = await _client.FinishedJobAsync(id);
         Assert.Equal("client_disconnected", (string?)job["error"]!["type"]);
-        stream.Dispose();
     }
 
     [Fact]

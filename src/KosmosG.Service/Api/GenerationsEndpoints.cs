@@ -74,7 +74,12 @@ public static class GenerationsEndpoints
             SseWriter.Start(http.Response);
             http.Response.Headers["x-job-id"] = job.Id;
             try { await SseWriter.StreamAsync(http.Response, events, json.Value.SerializerOptions, http.RequestAborted); }
-            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { }
+            catch (Exception e) when (e is OperationCanceledException or IOException) { }
+            finally
+            {
+                // The stream ends early only when the client is gone (an abort, or a write that failed first).
+                if (!job.IsFinished) job.Cancel(JobErrorTypes.ClientDisconnected);
+            }
             return;
         }
 

@@ -26,15 +26,14 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
     /// <summary>Adds the job at the back; false when the queue is full.</summary>
     public bool TryEnqueue(Job job)
     {
-        int position;
         lock (_gate)
         {
             if (_items.Count >= _capacity) return false;
+            // Published before a worker can see the job, so a stream never shows `started` before `queued`.
+            job.Publish(new QueuedEvent(job.Id, _items.Count + 1));
             _items.AddLast(job);
-            position = _items.Count;
             Monitor.PulseAll(_gate);
         }
-        job.Publish(new QueuedEvent(job.Id, position));
         job.Token.Register(() => Remove(job));
         return true;
     }

@@ -47,7 +47,7 @@ public class KosmosGPipelineTests(ConvertedTinyKosmosG tiny) : IClassFixture<Con
         // Fixture README: final latents within 1e-3 relative to their std; image within 1e-3 (PNG: +-1 level).
         var expected = KosmosGTinyCases.Tensor(Case, "final_latents");
         TensorAssert.Close(expected, final!, atol: 1e-3 * expected.std().item<float>(), what: "final latents");
-        using var image = KosmosGTinyCases.Tensor(Case, "image");
+        var image = KosmosGTinyCases.Tensor(Case, "image"); // shared by the tests: never disposed here
         using var expectedPixels = (image * 255).round();
         for (var i = 0; i < 2; i++)
         {

@@ -8,7 +8,7 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
 {
     StableDiffusionPipeline Pipeline => fixture.Pipeline;
 
-    static GenerationRequest RequestFor(string caseName, string scheduler)
+    internal static GenerationRequest RequestFor(string caseName, string scheduler)
     {
         var info = Fixtures.Sd15CaseInfo(caseName);
         return new GenerationRequest
@@ -94,18 +94,5 @@ public class StableDiffusionPipelineTests(Sd15TinyPipeline fixture) : IClassFixt
         Assert.Equal("7", text["seed"]);
         Assert.Equal(request.Prompt, text["prompt"]);
         Assert.Contains("Steps: 1, Sampler: pndm", text["parameters"]);
-    }
-
-    [Fact]
-    public void Bf16ComputeStaysCloseToFp32()
-    {
-        using var bf16 = StableDiffusionPipeline.Load(Fixtures.Sd15TinyPipeline, ComputeOptions.Parse("cpu", "bf16"));
-        var expected = Fixtures.Sd15Case("e2e_dpmpp_2m");
-        Tensor? final = null;
-        bf16.Generate(RequestFor("e2e_dpmpp_2m", "dpms"), expected["latents"], new GenerationCallbacks(), CancellationToken.None, l => final = l.clone().DetachFromDisposeScope());
-        // bf16 keeps 8 mantissa bits and guidance 5 amplifies the U-Net's rounding over 6 steps: the latents must stay
-        // near the fp32 reference (relative L2 error a few percent), not match it element by element.
-        var relative = (final! - expected["final_latents"]).norm().item<float>() / expected["final_latents"].norm().item<float>();
-        Assert.True(relative < 0.05, $"bf16 final latents are {relative:P1} away from fp32");
     }
 }

@@ -39,11 +39,11 @@ public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
             using var nhwc = t.permute(0, 2, 3, 1);
             return nhwc.reshape(batch, height * width, t.shape[1]);
         }
+        // The U-Net runs channels-last, so both conversions are views, not copies.
         Tensor ToImage(Tensor t)
         {
             using var nhwc = t.view(batch, height, width, t.shape[2]);
-            using var nchw = nhwc.permute(0, 3, 1, 2);
-            return nchw.contiguous();
+            return nhwc.permute(0, 3, 1, 2);
         }
 
         Tensor sequence;

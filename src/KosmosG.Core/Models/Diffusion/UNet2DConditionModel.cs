@@ -97,7 +97,10 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         var timesteps = (timestep.dim() == 0 ? timestep.reshape(1) : timestep).to(sample.device).expand(batch);
         var emb = time_embedding.call(time_proj.call(timesteps).to(sample.dtype));
 
-        var h = CpuBf16Conv.Call(conv_in, Config.CenterInputSample ? sample * 2 - 1 : sample);
+        // Channels-last (NHWC memory, NCHW shape) from the first convolution on: oneDNN's convolutions run 1.1-3.6x
+        // faster on it here, every later op keeps the layout, and the transformers' NCHW <-> sequence moves are views.
+        using var input = (Config.CenterInputSample ? sample * 2 - 1 : sample).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        var h = CpuBf16Conv.Call(conv_in, input);
         var skips = new List<Tensor> { h };
         foreach (var block in down_blocks)
         {

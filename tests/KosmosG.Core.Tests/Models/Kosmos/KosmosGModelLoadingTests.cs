@@ -67,18 +67,4 @@ public sealed class KosmosGModelLoadingTests
         using var inference = new KosmosGModel(TinyConfig);
         Assert.Equal(201, inference.named_parameters().Count() + inference.named_buffers().Count());
     }
-
-    [Fact]
-    public void LoadsInBFloat16AndStaysCloseToFloat32()
-    {
-        using var model = KosmosGModel.Load(TinyConfig, KosmosGTinyCases.CheckpointPath, dtype: ScalarType.BFloat16);
-        using var _ = no_grad();
-        const string id = "p2_two_images";
-        var condition = model.EncodeCondition(KosmosGTinyCases.Tensor(id, "src_tokens"), KosmosGTinyCases.ImageMask(id),
-            KosmosGTinyCases.Images(id), KosmosGTinyCases.Tensor(id, "negative_tokens"), imagesPerPrompt: 1);
-        Assert.Equal(ScalarType.BFloat16, condition.dtype);
-        var expected = KosmosGTinyCases.Tensor(id, "encode_condition");
-        var relative = ((condition.to(ScalarType.Float32) - expected).norm() / expected.norm()).item<float>();
-        Assert.True(relative < 0.05, $"bf16 condition relative error {relative}");
-    }
 }
