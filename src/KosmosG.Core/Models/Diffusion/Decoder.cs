@@ -32,7 +32,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor z)
     {
-        var h = CpuBf16Conv.Call(conv_in, z);
+        var h = CpuConv.Call(conv_in, z);
         using (var previous = h) h = mid_block.call(previous);
         foreach (var block in up_blocks)
         {
@@ -41,6 +41,6 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
         }
         using (h)
         using (var normed = conv_norm_out.call(h))
-            return CpuBf16Conv.Call(conv_out, normed.silu_());
+            return CpuConv.Call(conv_out, normed.silu_());
     }
 }

@@ -22,8 +22,8 @@ public sealed class Downsample2D : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        if (!_padRightBottom) return CpuBf16Conv.Call(conv, input);
+        if (!_padRightBottom) return CpuConv.Call(conv, input);
         using var padded = nn.functional.pad(input, (0, 1, 0, 1));
-        return CpuBf16Conv.Call(conv, padded);
+        return CpuConv.Call(conv, padded);
     }
 }

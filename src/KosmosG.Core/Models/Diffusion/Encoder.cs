@@ -31,7 +31,7 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor image)
     {
-        var h = CpuBf16Conv.Call(conv_in, image);
+        var h = CpuConv.Call(conv_in, image);
         foreach (var block in down_blocks)
         {
             using var previous = h;
@@ -40,6 +40,6 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
         using (var previous = h) h = mid_block.call(previous);
         using (h)
         using (var normed = conv_norm_out.call(h))
-            return CpuBf16Conv.Call(conv_out, normed.silu_());
+            return CpuConv.Call(conv_out, normed.silu_());
     }
 }

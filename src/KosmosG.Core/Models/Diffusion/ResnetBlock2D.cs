@@ -36,7 +36,7 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor input, Tensor? temb)
     {
         Tensor h;
-        using (var n1 = norm1.call(input)) h = CpuBf16Conv.Call(conv1, n1.silu_());
+        using (var n1 = norm1.call(input)) h = CpuConv.Call(conv1, n1.silu_());
         if (time_emb_proj is not null)
         {
             if (temb is null) throw new ArgumentNullException(nameof(temb), "this ResnetBlock2D needs a time embedding");
@@ -48,7 +48,7 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
         using (var n2 = norm2.call(h))
         {
             h.Dispose();
-            h = CpuBf16Conv.Call(conv2, n2.silu_());
+            h = CpuConv.Call(conv2, n2.silu_());
         }
         if (conv_shortcut is not null)
         {

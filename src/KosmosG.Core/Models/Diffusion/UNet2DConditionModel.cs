@@ -100,7 +100,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         // Channels-last (NHWC memory, NCHW shape) from the first convolution on: oneDNN's convolutions run 1.1-3.6x
         // faster on it here, every later op keeps the layout, and the transformers' NCHW <-> sequence moves are views.
         using var input = (Config.CenterInputSample ? sample * 2 - 1 : sample).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        var h = CpuBf16Conv.Call(conv_in, input);
+        var h = CpuConv.Call(conv_in, input);
         var skips = new List<Tensor> { h };
         foreach (var block in down_blocks)
         {
@@ -127,7 +127,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
 
         using (h)
         using (var normed = conv_norm_out.call(h))
-            return CpuBf16Conv.Call(conv_out, normed.silu_()).MoveToOuterDisposeScope();
+            return CpuConv.Call(conv_out, normed.silu_()).MoveToOuterDisposeScope();
     }
 
     void CheckInputs(Tensor sample, Tensor timestep, Tensor encoderHiddenStates)

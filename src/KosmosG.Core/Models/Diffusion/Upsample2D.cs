@@ -24,6 +24,6 @@ public sealed class Upsample2D : nn.Module<Tensor, long[]?, Tensor>
         using var up = outputSize is null
             ? nn.functional.interpolate(input, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest)
             : nn.functional.interpolate(input, size: outputSize, mode: InterpolationMode.Nearest);
-        return CpuBf16Conv.Call(conv, up);
+        return CpuConv.Call(conv, up);
     }
 }

@@ -1,0 +1,57 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace KosmosG.Models.Diffusion;
+
+/// <summary>
+/// Works around two libtorch 2.10 CPU convolution problems measured on this machine kind; everything else calls the
+/// convolution directly.
+/// <list type="bullet">
+/// <item>bf16 conv2d on NCHW input with a kernel larger than 1x1 and an output channel count that is not a multiple of
+/// 16 returns wrong values (5-65% relative error; e.g. SD's U-Net conv_out 320->4 and VAE conv_out 128->3). The
+/// channels-last path is correct, so such convolutions run on a channels-last copy and return NCHW.</item>
+/// <item>float32 oneDNN convolutions with large weights (SD's 1280-channel 3x3 convs, 59 MB and up) pay ~250 ms per
+/// call whatever the spatial size (5 GFLOP/s at 4x4), most of an SD step's time in fp32. Those run as im2col +
+/// matrix product instead (14 ms at 4x4, 130 ms at 16x16; same values to 1e-5).</item>
+/// </list>
+/// </summary>
+internal static class CpuConv
+{
+    const long LargeFloat32WeightElements = 8L << 20; // 32 MB of float32: 640-channel 3x3 (14.7 MB) stays on oneDNN
+
+    public static Tensor Call(Conv2d conv, Tensor input)
+    {
+        if (input.device_type != DeviceType.CPU || conv.kernel_size.All(k => k == 1)) return conv.call(input);
+        if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
+        if (input.dtype == ScalarType.Float32 && conv.weight!.numel() >= LargeFloat32WeightElements && conv.groups == 1
+            && !is_grad_enabled())
+            return Im2Col(conv, input);
+        return conv.call(input);
+    }
+
+    static Tensor ChannelsLast(Conv2d conv, Tensor input)
+    {
+        using var nhwc = input.permute(0, 2, 3, 1).contiguous();
+        using var channelsLast = nhwc.permute(0, 3, 1, 2);
+        using var output = conv.call(channelsLast);
+        return output.contiguous();
+    }
+
+    static Tensor Im2Col(Conv2d conv, Tensor input)
+    {
+        var (k, p, s) = (conv.kernel_size, conv.padding!, conv.stride);
+        var (b, h, w) = (input.shape[0], input.shape[2], input.shape[3]);
+        var outH = (h + 2 * p[0] - k[0]) / s[0] + 1;
+        var outW = (w + 2 * p[1] - k[1]) / s[1] + 1;
+        using var columns = nn.functional.unfold(input, (k[0], k[1]), padding: (p[0], p[1]), stride: (s[0], s[1]));
+        using var weight = conv.weight!.reshape(conv.out_channels, -1);
+        using var product = weight.matmul(columns);
+        if (conv.bias is not null)
+        {
+            using var bias = conv.bias.view(-1, 1);
+            product.add_(bias);
+        }
+        return product.view(b, conv.out_channels, outH, outW);
+    }
+}
