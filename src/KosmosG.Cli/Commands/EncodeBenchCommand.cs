@@ -4,7 +4,6 @@ using KosmosG.Imaging;
 using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Tokenizers;
-using KosmosG.Tokenizers.SentencePiece;
 using static TorchSharp.torch;
 
 namespace KosmosG.Cli.Commands;
@@ -38,13 +37,12 @@ public static class EncodeBenchCommand
         var weightBytes = model.parameters().Sum(p => p.numel() * p.ElementSize);
         var peak = PeakResidentBytes();
 
-        var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
-            config.ImageTokenLength);
+        var prompts = folder.PromptBuilder(config);
         var built = prompts.Build(prompt, prompt.Split(KosmosGPromptBuilder.ImageMarker).Length - 1);
         var size = config.Vision.ImageSize;
         var images = Enumerable.Range(0, built.ImageMask.Count(m => m) / config.ImageTokenLength)
             .Select(i => new RgbImage(size, size, RandomPixels(size, i))).ToList();
-        var preprocessor = new ClipImagePreprocessor(size, config.Vision.Mean, config.Vision.Std);
+        var preprocessor = config.Vision.CreatePreprocessor();
 
         using var mode = inference_mode();
         using var tokens = tensor(built.Tokens, [1, built.Tokens.Length]);

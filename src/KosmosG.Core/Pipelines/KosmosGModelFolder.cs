@@ -1,3 +1,7 @@
+using KosmosG.Models.Kosmos;
+using KosmosG.Tokenizers;
+using KosmosG.Tokenizers.SentencePiece;
+
 namespace KosmosG.Pipelines;
 
 /// <summary>
@@ -19,6 +23,11 @@ public sealed record KosmosGModelFolder(string Root)
     public string SentencePiecePath => Path.Combine(Root, SentencePieceFile);
     public string DictionaryPath => Path.Combine(Root, DictionaryFile);
     public string StableDiffusionDir => Path.Combine(Root, StableDiffusionFolder);
+
+    /// <summary>The prompt builder of this folder's tokenizer files for a model of this config.</summary>
+    public KosmosGPromptBuilder PromptBuilder(KosmosGConfig config, int maxImages = DefaultMaxImages) =>
+        new(SentencePieceModel.Load(SentencePiecePath), FairseqDictionary.Load(DictionaryPath), config.ImageTokenLength, maxImages,
+            config.MaxTargetPositions);
 
     /// <summary>True when the folder looks like a KOSMOS-G model folder (as opposed to a diffusers SD folder).</summary>
     public static bool IsKosmosG(string root) =>

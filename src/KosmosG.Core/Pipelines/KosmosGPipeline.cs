@@ -1,7 +1,6 @@
 using KosmosG.Imaging;
 using KosmosG.Models.Kosmos;
 using KosmosG.Tokenizers;
-using KosmosG.Tokenizers.SentencePiece;
 using KosmosG.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,9 +36,8 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         var folder = KosmosGModelFolder.Open(modelDir);
         var config = KosmosGConfig.Load(folder.ConfigPath);
         var model = KosmosGModel.Load(config, folder.WeightsPath, dtype: compute.DType, device: compute.Device);
-        var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
-            config.ImageTokenLength, maxImages, config.MaxTargetPositions);
-        var preprocessor = new ClipImagePreprocessor(config.Vision.ImageSize, config.Vision.Mean, config.Vision.Std);
+        var prompts = folder.PromptBuilder(config, maxImages);
+        var preprocessor = config.Vision.CreatePreprocessor();
         var backbone = DiffusionBackbone.Load(DiffusersFolder.Open(folder.StableDiffusionDir), compute);
         var size = backbone.DefaultImageSize;
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd('/')), "kosmos-g", Path.GetFullPath(modelDir),

@@ -2,7 +2,6 @@ using KosmosG.Models.Clip;
 using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Tokenizers;
-using KosmosG.Tokenizers.SentencePiece;
 using KosmosG.Training.Data;
 using KosmosG.Training.Loop;
 using KosmosG.Training.Optimization;
@@ -66,8 +65,7 @@ public sealed class AlignmentObjective : ITrainingObjective<CaptionExample, Capt
         var sd = DiffusersFolder.Open(sdDir);
         var clip = CLIPTextModel.Load(sd.ConfigPath("text_encoder"), sd.WeightsPath("text_encoder"));
         var tokenizer = ClipTokenizer.FromFolder(sd.ComponentDir("tokenizer"));
-        var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
-            config.ImageTokenLength, maxTokens: config.MaxTargetPositions);
+        var prompts = folder.PromptBuilder(config);
         return new AlignmentObjective(model, clip, tokenizer, prompts, compute);
     }
 

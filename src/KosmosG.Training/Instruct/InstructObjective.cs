@@ -4,7 +4,6 @@ using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Schedulers;
 using KosmosG.Tokenizers;
-using KosmosG.Tokenizers.SentencePiece;
 using KosmosG.Training.Data;
 using KosmosG.Training.Loop;
 using KosmosG.Training.Optimization;
@@ -56,7 +55,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         _settings = settings;
         Resolution = settings.Resolution ?? (unet.Config.SampleSize is int sample ? sample * (1 << (vae.Config.BlockOutChannels.Length - 1))
             : throw new ArgumentException("the U-Net config has no sample_size: pass the training resolution explicitly"));
-        _entityPreprocessor = new ClipImagePreprocessor(model.Config.Vision.ImageSize, model.Config.Vision.Mean, model.Config.Vision.Std);
+        _entityPreprocessor = model.Config.Vision.CreatePreprocessor();
         // Official target transform: Resize(R), CenterCrop(R), normalise to [-1, 1] (mean = std = 0.5).
         _targetPreprocessor = new ClipImagePreprocessor(Resolution, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]);
         model.to(compute.Device, compute.DType);
@@ -89,8 +88,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var unet = UNet2DConditionModel.Load(sd.ConfigPath("unet"), sd.WeightsPath("unet"));
         var vae = AutoencoderKL.Load(sd.ConfigPath("vae"), sd.WeightsPath("vae"));
         var noise = new DDPMScheduler(SchedulerConfig.Load(sd.ConfigPath("scheduler")));
-        var prompts = new KosmosGPromptBuilder(SentencePieceModel.Load(folder.SentencePiecePath), FairseqDictionary.Load(folder.DictionaryPath),
-            config.ImageTokenLength, maxImages: int.MaxValue, config.MaxTargetPositions);
+        var prompts = folder.PromptBuilder(config, maxImages: int.MaxValue);
         return new InstructObjective(model, unet, vae, noise, prompts, compute, settings);
     }
 

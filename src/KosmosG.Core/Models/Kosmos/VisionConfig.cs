@@ -1,3 +1,4 @@
+using KosmosG.Imaging;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -18,6 +19,9 @@ public sealed record VisionConfig
     [JsonPropertyName("std")] public double[] Std { get; init; } = [0.26862954, 0.26130258, 0.27577711];
 
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+
+    /// <summary>The official image transform for this tower: resize, center crop, normalise with mean/std.</summary>
+    public ClipImagePreprocessor CreatePreprocessor() => new(ImageSize, Mean, Std);
 
     /// <summary>open_clip: int(width * mlp_ratio).</summary>
     [JsonIgnore] public int MlpWidth => (int)(Width * MlpRatio);
