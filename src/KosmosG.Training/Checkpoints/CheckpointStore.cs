@@ -103,7 +103,7 @@ public sealed class CheckpointStore
     }
 
     /// <summary>The frozen SD folder is shared, not copied (it is the same multi-GB U-Net/VAE for every checkpoint).</summary>
-    static void LinkStableDiffusion(string sourceSd, string target)
+    internal static void LinkStableDiffusion(string sourceSd, string target)
     {
         var resolved = new DirectoryInfo(sourceSd).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(sourceSd);
         try

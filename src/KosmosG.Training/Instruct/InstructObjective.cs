@@ -39,7 +39,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
     readonly KosmosGPromptBuilder _prompts;
     readonly ClipImagePreprocessor _entityPreprocessor;
     readonly ClipImagePreprocessor _targetPreprocessor;
-    readonly ImageDecoder _decoder = new();
+    readonly ManifestImages _images = new();
     readonly ComputeOptions _compute;
     readonly InstructSettings _settings;
 
@@ -109,21 +109,10 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
                 masks[i] = built.ImageMask;
             }
             catch (PromptException e) { throw new InvalidDataException($"manifest line {example.Line}: {e.Message}", e); }
-            foreach (var path in images) entities.Add(Pixels(_entityPreprocessor, path, example.Line));
-            targets[i] = Pixels(_targetPreprocessor, example.TargetPath, example.Line);
+            foreach (var path in images) entities.Add(_images.Pixels(_entityPreprocessor, path, example.Line));
+            targets[i] = _images.Pixels(_targetPreprocessor, example.TargetPath, example.Line);
         }
         return new InstructBatch(tokens, masks, [.. entities], _entityPreprocessor.Size, targets, Resolution);
-    }
-
-    float[] Pixels(ClipImagePreprocessor preprocessor, string path, int line)
-    {
-        RgbImage image;
-        try { image = _decoder.Decode(File.ReadAllBytes(path)); }
-        catch (Exception e) when (e is IOException or ImageDecodeException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"manifest line {line}: cannot read image {path}: {e.Message}", e);
-        }
-        return Array.ConvertAll(preprocessor.Normalize(preprocessor.CenterCrop(preprocessor.Resize(image))), v => (float)v);
     }
 
     public int Count(InstructBatch batch) => batch.Count;
@@ -138,7 +127,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
 
         var (tokens, mask) = _prompts.Pad(batch.Tokens.Select((t, i) => new PromptTokens(t, batch.ImageMasks[i])).ToList());
         var pixels = batch.EntityPixels.Length == 0 ? null
-            : Stack(batch.EntityPixels, batch.EntitySize).to(dtype, device);
+            : ManifestImages.Stack(batch.EntityPixels, batch.EntitySize).to(dtype, device);
         var condition = Model.EncodePrompt(tokens.to(device), pixels is null ? null : mask.to(device), pixels);
         if (drop.any().item<bool>())
         {
@@ -149,7 +138,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         Tensor latents;
         using (no_grad())
         {
-            var target = Stack(batch.TargetPixels, batch.Resolution).to(_vae.parameters().First().dtype, device);
+            var target = ManifestImages.Stack(batch.TargetPixels, batch.Resolution).to(_vae.parameters().First().dtype, device);
             latents = EncodeLatents(target, generator);
         }
         var noise = randn(latents.shape, generator: generator).to(device);
@@ -164,14 +153,6 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var posterior = _vae.Encode(images);
         var eps = randn(posterior.Mean.shape, generator: generator).to(posterior.Mean.device);
         return (posterior.Mean.to(ScalarType.Float32) + posterior.Std.to(ScalarType.Float32) * eps) * _vae.Config.ScalingFactor;
-    }
-
-    static Tensor Stack(float[][] images, int size)
-    {
-        var per = 3 * size * size;
-        var flat = new float[images.Length * per];
-        for (var i = 0; i < images.Length; i++) images[i].CopyTo(flat, i * per);
-        return tensor(flat, [images.Length, 3, size, size]);
     }
 
     public void Dispose()
