@@ -27,7 +27,7 @@ public static class ToyEvalCommand
     {
         if (args.Count == 0 || args[0] != "toy") throw new UsageException("eval needs a target: toy");
         var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json"]);
-        var seed = a.Int("--seed", 0, int.MaxValue / 2) ?? 0;
+        var seed = a.Int("--seed", 0, int.MaxValue) ?? 0;
         var available = ToyEvalPrompts.ZeroShot(seed).Count;
         var count = a.Int("--count", 1, available) ?? Math.Min(DefaultCount, available);
         var steps = a.Int("--steps", 1, 1000);
@@ -37,6 +37,7 @@ public static class ToyEvalCommand
         var jsonPath = a.String("--json");
         var folder = OpenModelFolder(a.String("--model") ?? DefaultModel.Path());
         var cases = ToyEvalPrompts.Select(count, seed);
+        var referenceProblem = ReferenceProblem(folder);
 
         ToyEvalSettings settings;
         ToyEvalReport model;
@@ -46,7 +47,6 @@ public static class ToyEvalCommand
             settings = new ToyEvalSettings(pipeline.Info.Name, seed, steps ?? d.Steps, guidance ?? d.GuidanceScale, scheduler ?? d.Scheduler, d.Width, d.Height);
             model = Evaluate(pipeline, cases, settings, "kosmos-g", cancellationToken);
         }
-        var referenceProblem = ReferenceProblem(folder);
         ToyEvalReport? reference = null;
         if (referenceProblem is null)
         {
