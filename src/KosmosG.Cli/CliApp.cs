@@ -5,12 +5,12 @@ using KosmosG.Pipelines;
 namespace KosmosG.Cli;
 
 /// <summary>
-/// The `kosmosg` command line: generate images, convert checkpoints, benchmark.
+/// The `kosmosg` command line: generate images, convert checkpoints, benchmark, evaluate on the shapes world.
 /// Exit codes: 0 ok, 1 failure (message on stderr), 2 usage error, 130 interrupted.
 /// </summary>
 public static class CliApp
 {
-    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + EncodeBenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage;
+    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + EncodeBenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage + "\n  " + ToyEvalCommand.Usage;
 
     public static int Run(string[] args, CancellationToken cancellationToken)
     {
@@ -28,6 +28,7 @@ public static class CliApp
                 "generate" => GenerateCommand.Run(rest, cancellationToken),
                 "convert" => ConvertCommand.Run(rest),
                 "bench" => BenchCommand.Run(rest),
+                "eval" => ToyEvalCommand.Run(rest, cancellationToken),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
