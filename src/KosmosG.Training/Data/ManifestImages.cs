@@ -11,13 +11,18 @@ public sealed class ManifestImages
     /// <summary>Preprocessed pixels [3, S, S] row-major; an unreadable file is an error naming the manifest line.</summary>
     public float[] Pixels(ClipImagePreprocessor preprocessor, string path, int line)
     {
-        RgbImage image;
-        try { image = _decoder.Decode(File.ReadAllBytes(path)); }
+        var image = Decode(_decoder, path, line);
+        return Array.ConvertAll(preprocessor.Normalize(preprocessor.CenterCrop(preprocessor.Resize(image))), v => (float)v);
+    }
+
+    /// <summary>Decodes an image file; an unreadable file is an error naming the manifest line.</summary>
+    public static RgbImage Decode(ImageDecoder decoder, string path, int line)
+    {
+        try { return decoder.Decode(File.ReadAllBytes(path)); }
         catch (Exception e) when (e is IOException or ImageDecodeException or UnauthorizedAccessException)
         {
             throw new InvalidDataException($"manifest line {line}: cannot read image {path}: {e.Message}", e);
         }
-        return Array.ConvertAll(preprocessor.Normalize(preprocessor.CenterCrop(preprocessor.Resize(image))), v => (float)v);
     }
 
     /// <summary>float32 [N, 3, S, S] on the CPU.</summary>

@@ -1,0 +1,36 @@
+using KosmosG.Training.StandIn;
+
+namespace KosmosG.Training.Demo;
+
+/// <summary>Step counts and data sizes of every stage. <see cref="Full"/> makes the shipped model; <see cref="Quick"/> is
+/// the same recipe at a few steps a stage (tests, smoke runs).</summary>
+public sealed record DemoRecipe
+{
+    public int Seed { get; init; }
+    public VaeTrainingSettings Vae { get; init; } = new();
+    public TextToImageSettings TextToImage { get; init; } = new();
+    /// <summary>Caption-image pairs for stages 0 and 1 (sampled scenes; the world has 1,890 distinct ones).</summary>
+    public int ScenePairs { get; init; } = 20000;
+    public StageRun Lm { get; init; } = new(Steps: 600, BatchSize: 32, Lr: 1e-3, Warmup: 50);
+    public int AlignCaptions { get; init; } = 20000;
+    public StageRun Align { get; init; } = new(Steps: 600, BatchSize: 64, Lr: 1e-3, Warmup: 50);
+    public int Compositions { get; init; } = 20000;
+    public StageRun Instruct { get; init; } = new(Steps: 800, BatchSize: 32, Lr: 3e-4, Warmup: 50);
+
+    public static DemoRecipe Full { get; } = new();
+
+    public static DemoRecipe Quick { get; } = new()
+    {
+        Vae = new VaeTrainingSettings { Steps = 3, BatchSize = 2, WarmupSteps = 1 },
+        TextToImage = new TextToImageSettings { Steps = 3, BatchSize = 4, WarmupSteps = 1 },
+        ScenePairs = 64,
+        Lm = new(Steps: 2, BatchSize: 4, Lr: 1e-3, Warmup: 1),
+        AlignCaptions = 64,
+        Align = new(Steps: 2, BatchSize: 4, Lr: 1e-3, Warmup: 1),
+        Compositions = 64,
+        Instruct = new(Steps: 2, BatchSize: 2, Lr: 1e-4, Warmup: 1),
+    };
+}
+
+/// <summary>One KOSMOS-G stage run through the shared trainer.</summary>
+public sealed record StageRun(int Steps, int BatchSize, double Lr, int Warmup);

@@ -1,0 +1,95 @@
+using KosmosG.Models.Clip;
+using KosmosG.Models.Diffusion;
+using KosmosG.Schedulers;
+using KosmosG.Tokenizers;
+using KosmosG.Training.Instruct;
+using KosmosG.Training.Optimization;
+using KosmosG.Training.Reporting;
+using static TorchSharp.torch;
+
+namespace KosmosG.Training.StandIn;
+
+/// <summary>Stage-0 text-to-image knobs.</summary>
+public sealed record TextToImageSettings
+{
+    public int Steps { get; init; } = 4000;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 1e-3;
+    public int WarmupSteps { get; init; } = 100;
+    /// <summary>Share of captions replaced by the empty one, so classifier-free guidance has an unconditional model.</summary>
+    public double ConditionDropout { get; init; } = 0.1;
+    public double EmaDecay { get; init; } = 0.995;
+    public int Seed { get; init; }
+}
+
+/// <summary>
+/// Trains the stand-in's CLIP text encoder and U-Net together, as a latent diffusion model from scratch: latents of
+/// the frozen VAE (sampled from its posterior, times the scaling factor), ε-prediction with the pipeline's DDPM noise
+/// schedule, the same loss as stage 3 (<see cref="DiffusionLoss"/>). The parameters end as their EMA.
+/// </summary>
+public static class TextToImageTraining
+{
+    public static double Train(CLIPTextModel textEncoder, UNet2DConditionModel unet, ClipTokenizer tokenizer, DDPMScheduler noise,
+        AutoencoderKL vae, StandInData data, TextToImageSettings settings, ProgressReporter reporter, CancellationToken stop)
+    {
+        var trainable = TrainableParameters.Select(textEncoder, _ => true).Select(p => p with { Name = "text_encoder." + p.Name })
+            .Concat(TrainableParameters.Select(unet, _ => true).Select(p => p with { Name = "unet." + p.Name })).ToList();
+        using var optimizer = new MixedPrecisionOptimizer(trainable, new OptimizerSettings { Beta2 = 0.999, Eps = 1e-8, ClipNorm = 1.0 });
+        using var ema = new EmaWeights([.. trainable.Select(p => p.Parameter)], settings.EmaDecay);
+        var schedule = new PolynomialDecaySchedule(settings.LearningRate, settings.WarmupSteps, settings.Steps);
+        var (latentMean, latentStd) = EncodeAll(vae, data.Images);
+        var scaling = vae.Config.ScalingFactor;
+        using var generator = new Generator((ulong)settings.Seed);
+        var random = new Random(settings.Seed);
+        var device = trainable[0].Parameter.device;
+        double loss = double.NaN;
+        textEncoder.train();
+        unet.train();
+        for (var step = 0; step < settings.Steps; step++)
+        {
+            stop.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var pairs = Enumerable.Range(0, settings.BatchSize).Select(_ => data.Pairs[random.Next(data.Pairs.Count)]).ToList();
+            var captions = pairs.Select(p => random.NextDouble() < settings.ConditionDropout ? "" : p.Caption).ToList();
+            var rows = tensor(pairs.Select(p => (long)p.Image).ToArray());
+            var latents = (latentMean.index_select(0, rows) + latentStd.index_select(0, rows) * randn([settings.BatchSize, .. latentMean.shape[1..]], generator: generator)) * scaling;
+            var epsilon = randn(latents.shape, generator: generator);
+            var timesteps = randint(0, noise.NumTrainTimesteps, [settings.BatchSize], generator: generator);
+            var condition = textEncoder.forward(tokenizer.EncodeBatch(captions).to(device));
+            var output = DiffusionLoss.Compute(unet, noise, latents.to(device), epsilon.to(device), timesteps.to(device), condition);
+            optimizer.Backward(output);
+            var update = optimizer.Step(schedule.LearningRate(step));
+            ema.Update();
+            loss = output.item<float>();
+            reporter.Train(step + 1, settings.BatchSize, new Dictionary<string, double>
+            {
+                ["loss"] = loss, ["lr"] = schedule.LearningRate(step), ["grad_norm"] = update.GradNorm,
+            }, (step + 1) % 50 == 0 || step + 1 == settings.Steps);
+        }
+        ema.CopyToParameters();
+        textEncoder.eval();
+        unet.eval();
+        latentMean.Dispose();
+        latentStd.Dispose();
+        return loss;
+    }
+
+    /// <summary>Posterior mean and std of every image (fp32, CPU), computed once: the VAE is frozen from here on.</summary>
+    static (Tensor Mean, Tensor Std) EncodeAll(AutoencoderKL vae, Tensor images, int batchSize = 64)
+    {
+        using var _ = no_grad();
+        var parameter = vae.parameters().First();
+        var means = new List<Tensor>();
+        var stds = new List<Tensor>();
+        for (long start = 0; start < images.shape[0]; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var posterior = vae.Encode(images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(parameter.dtype, parameter.device));
+            means.Add(posterior.Mean.to(ScalarType.Float32, CPU).MoveToOuterDisposeScope());
+            stds.Add(posterior.Std.to(ScalarType.Float32, CPU).MoveToOuterDisposeScope());
+        }
+        var result = (cat(means, 0), cat(stds, 0));
+        foreach (var t in means.Concat(stds)) t.Dispose();
+        return result;
+    }
+}
