@@ -107,6 +107,8 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         using var vae = AutoencoderKL.Load(Path.Combine(vaeDir, "vae", "config.json"), Path.Combine(vaeDir, "vae", DiffusersWeights), compute.Device, compute.DType);
         var words = WordList.FromTexts(examples.Select(e => e.Caption));
         var vocabSize = ClipVocabularyWriter.Write(Path.Combine(partial, "tokenizer"), words);
+        // model_max_length: the context the text encoder is trained at (the world's captions need far fewer than 77).
+        File.Copy(Config("sd/tokenizer/tokenizer_config.json"), Path.Combine(partial, "tokenizer", "tokenizer_config.json"));
         var tokenizer = ClipTokenizer.FromFolder(Path.Combine(partial, "tokenizer"));
         var textConfig = StandInFolder.ReadConfig(Config("sd/text_encoder/config.json"));
         textConfig["vocab_size"] = vocabSize;

@@ -11,11 +11,11 @@ public sealed record DemoRecipe
     public TextToImageSettings TextToImage { get; init; } = new();
     /// <summary>Caption-image pairs for stages 0 and 1 (sampled scenes; the world has 1,890 distinct ones).</summary>
     public int ScenePairs { get; init; } = 20000;
-    public StageRun Lm { get; init; } = new(Steps: 600, BatchSize: 32, Lr: 1e-3, Warmup: 50);
+    public StageRun Lm { get; init; } = new(Steps: 400, BatchSize: 32, Lr: 1e-3, Warmup: 50);
     public int AlignCaptions { get; init; } = 20000;
-    public StageRun Align { get; init; } = new(Steps: 600, BatchSize: 64, Lr: 1e-3, Warmup: 50);
+    public StageRun Align { get; init; } = new(Steps: 400, BatchSize: 64, Lr: 1e-3, Warmup: 50);
     public int Compositions { get; init; } = 20000;
-    public StageRun Instruct { get; init; } = new(Steps: 800, BatchSize: 32, Lr: 3e-4, Warmup: 50);
+    public StageRun Instruct { get; init; } = new(Steps: 500, BatchSize: 32, Lr: 3e-4, Warmup: 50);
 
     public static DemoRecipe Full { get; } = new();
 

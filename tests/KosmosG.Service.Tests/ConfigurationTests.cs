@@ -1,3 +1,6 @@
+using KosmosG.Pipelines;
+using KosmosG.Service.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using KosmosG.Service.Tests.Support;
 
@@ -7,7 +10,6 @@ namespace KosmosG.Service.Tests;
 public sealed class ConfigurationTests
 {
     [Theory]
-    [InlineData("Model:Path", "", "KosmosG:Model:Path")]
     [InlineData("Model:DType", "fp64", "KosmosG:Model:DType")]
     [InlineData("Queue:Capacity", "0", "KosmosG:Queue:Capacity")]
     [InlineData("Workers:Devices:0", "tpu", "KosmosG:Workers:Devices:0")]
@@ -19,6 +21,21 @@ public sealed class ConfigurationTests
         using var factory = new ServiceFactory(f => f[key] = value);
         var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
         Assert.Contains(named, error.Message);
+    }
+
+    [Fact]
+    public void Without_a_configured_model_the_built_in_demo_model_is_served()
+    {
+        using var factory = new ServiceFactory(f => f["Model:Path"] = "");
+        var options = factory.Services.GetRequiredService<IOptions<KosmosGOptions>>().Value;
+        Assert.Equal(Path.GetFullPath(Path.Combine(RepositoryRoot(), BuiltInModel.RelativePath)), Path.GetFullPath(options.Model.Path));
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "KosmosG.Service.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
     }
 
     [Fact]

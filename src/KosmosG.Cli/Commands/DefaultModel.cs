@@ -1,19 +1,12 @@
 using KosmosG.Cli.Terminal;
+using KosmosG.Pipelines;
 
 namespace KosmosG.Cli.Commands;
 
-/// <summary>The model used when --model is not given: the demo model shipped in the repository, once it exists.</summary>
+/// <summary>The model used when --model is not given: the demo model shipped in the repository.</summary>
 public static class DefaultModel
 {
-    public const string RelativePath = "models/demo";
-
-    public static string Path()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, RelativePath);
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new UsageException($"--model is required: no built-in model found ({RelativePath})");
-    }
+    public static string Path() =>
+        BuiltInModel.Find(Directory.GetCurrentDirectory(), AppContext.BaseDirectory)
+        ?? throw new UsageException($"--model is required: no built-in model found ({BuiltInModel.RelativePath} above the working directory or the kosmosg binary)");
 }

@@ -23,7 +23,7 @@ public sealed class KosmosGOptions
 
 public sealed class ModelOptions
 {
-    /// <summary>A KOSMOS-G model folder or a diffusers Stable Diffusion folder (required until the demo model ships).</summary>
+    /// <summary>A KOSMOS-G model folder or a diffusers Stable Diffusion folder; empty: the built-in demo model.</summary>
     public string Path { get; set; } = "";
     /// <summary>fp32, bf16 or fp16.</summary>
     public string DType { get; set; } = "fp32";

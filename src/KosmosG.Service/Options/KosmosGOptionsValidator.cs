@@ -1,3 +1,4 @@
+using KosmosG.Pipelines;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
         }
 
         Require(!string.IsNullOrWhiteSpace(o.Model.Path), "Model:Path",
-            "must name a KOSMOS-G or diffusers Stable Diffusion model folder (no built-in demo model yet); " +
+            $"must name a KOSMOS-G or diffusers Stable Diffusion model folder (none configured and no built-in {BuiltInModel.RelativePath} found); " +
             "set it in appsettings.json or as the environment variable KosmosG__Model__Path");
         Require(DTypes.Contains(o.Model.DType), "Model:DType", $"'{o.Model.DType}' is not one of {string.Join(", ", DTypes)}");
 

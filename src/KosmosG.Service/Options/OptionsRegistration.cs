@@ -1,3 +1,4 @@
+using KosmosG.Pipelines;
 using Microsoft.Extensions.Options;
 
 namespace KosmosG.Service.Options;
@@ -8,7 +9,13 @@ public static class OptionsRegistration
     public static IServiceCollection AddKosmosGOptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<KosmosGOptions>().Bind(configuration.GetSection(KosmosGOptions.Section)).ValidateOnStart()
-            .PostConfigure(o => o.Workers.Devices = o.Workers.Devices.Length == 0 ? ["cpu"] : o.Workers.Devices);
+            .PostConfigure(o =>
+            {
+                o.Workers.Devices = o.Workers.Devices.Length == 0 ? ["cpu"] : o.Workers.Devices;
+                // No model configured: serve the demo model shipped in the repository.
+                if (string.IsNullOrWhiteSpace(o.Model.Path))
+                    o.Model.Path = BuiltInModel.Find(Directory.GetCurrentDirectory(), AppContext.BaseDirectory) ?? "";
+            });
         services.AddSingleton<IValidateOptions<KosmosGOptions>, KosmosGOptionsValidator>();
         // Host shutdown must outlast the drain, or in-flight requests would be cut before their jobs end.
         services.AddOptions<HostOptions>().Configure<IOptions<KosmosGOptions>>((host, kosmos) =>

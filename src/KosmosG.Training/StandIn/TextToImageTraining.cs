@@ -12,8 +12,8 @@ namespace KosmosG.Training.StandIn;
 /// <summary>Stage-0 text-to-image knobs.</summary>
 public sealed record TextToImageSettings
 {
-    public int Steps { get; init; } = 4000;
-    public int BatchSize { get; init; } = 64;
+    public int Steps { get; init; } = 2400;
+    public int BatchSize { get; init; } = 32;
     public double LearningRate { get; init; } = 1e-3;
     public int WarmupSteps { get; init; } = 100;
     /// <summary>Share of captions replaced by the empty one, so classifier-free guidance has an unconditional model.</summary>
@@ -24,8 +24,9 @@ public sealed record TextToImageSettings
 
 /// <summary>
 /// Trains the stand-in's CLIP text encoder and U-Net together, as a latent diffusion model from scratch: latents of
-/// the frozen VAE (sampled from its posterior, times the scaling factor), ε-prediction with the pipeline's DDPM noise
-/// schedule, the same loss as stage 3 (<see cref="DiffusionLoss"/>). The parameters end as their EMA.
+/// the frozen VAE (times the scaling factor), ε-prediction with the pipeline's DDPM noise schedule, the same loss as
+/// stage 3 (<see cref="DiffusionLoss"/>). The parameters end as their EMA. The latents are the posterior means, not
+/// samples: a small VAE trained briefly keeps a posterior std near its initial 1, and sampling would blur every target.
 /// </summary>
 public static class TextToImageTraining
 {
@@ -37,7 +38,7 @@ public static class TextToImageTraining
         using var optimizer = new MixedPrecisionOptimizer(trainable, new OptimizerSettings { Beta2 = 0.999, Eps = 1e-8, ClipNorm = 1.0 });
         using var ema = new EmaWeights([.. trainable.Select(p => p.Parameter)], settings.EmaDecay);
         var schedule = new PolynomialDecaySchedule(settings.LearningRate, settings.WarmupSteps, settings.Steps);
-        var (latentMean, latentStd) = EncodeAll(vae, data.Images);
+        var latentMean = VaeTraining.LatentMeans(vae, data.Images);
         var scaling = vae.Config.ScalingFactor;
         using var generator = new Generator((ulong)settings.Seed);
         var random = new Random(settings.Seed);
@@ -52,7 +53,7 @@ public static class TextToImageTraining
             var pairs = Enumerable.Range(0, settings.BatchSize).Select(_ => data.Pairs[random.Next(data.Pairs.Count)]).ToList();
             var captions = pairs.Select(p => random.NextDouble() < settings.ConditionDropout ? "" : p.Caption).ToList();
             var rows = tensor(pairs.Select(p => (long)p.Image).ToArray());
-            var latents = (latentMean.index_select(0, rows) + latentStd.index_select(0, rows) * randn([settings.BatchSize, .. latentMean.shape[1..]], generator: generator)) * scaling;
+            var latents = latentMean.index_select(0, rows) * scaling;
             var epsilon = randn(latents.shape, generator: generator);
             var timesteps = randint(0, noise.NumTrainTimesteps, [settings.BatchSize], generator: generator);
             var condition = textEncoder.forward(tokenizer.EncodeBatch(captions).to(device));
@@ -70,26 +71,7 @@ public static class TextToImageTraining
         textEncoder.eval();
         unet.eval();
         latentMean.Dispose();
-        latentStd.Dispose();
         return loss;
     }
 
-    /// <summary>Posterior mean and std of every image (fp32, CPU), computed once: the VAE is frozen from here on.</summary>
-    static (Tensor Mean, Tensor Std) EncodeAll(AutoencoderKL vae, Tensor images, int batchSize = 64)
-    {
-        using var _ = no_grad();
-        var parameter = vae.parameters().First();
-        var means = new List<Tensor>();
-        var stds = new List<Tensor>();
-        for (long start = 0; start < images.shape[0]; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            var posterior = vae.Encode(images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(parameter.dtype, parameter.device));
-            means.Add(posterior.Mean.to(ScalarType.Float32, CPU).MoveToOuterDisposeScope());
-            stds.Add(posterior.Std.to(ScalarType.Float32, CPU).MoveToOuterDisposeScope());
-        }
-        var result = (cat(means, 0), cat(stds, 0));
-        foreach (var t in means.Concat(stds)) t.Dispose();
-        return result;
-    }
 }

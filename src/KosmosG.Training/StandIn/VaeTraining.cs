@@ -8,7 +8,7 @@ namespace KosmosG.Training.StandIn;
 /// <summary>Stage-0 VAE knobs.</summary>
 public sealed record VaeTrainingSettings
 {
-    public int Steps { get; init; } = 1200;
+    public int Steps { get; init; } = 1000;
     public int BatchSize { get; init; } = 8;
     public double LearningRate { get; init; } = 2e-3;
     public int WarmupSteps { get; init; } = 50;
@@ -64,6 +64,13 @@ public static class VaeTraining
     /// <summary>1 / std of the latent means of <paramref name="images"/>: scaled latents have unit variance.</summary>
     public static double ScalingFactor(AutoencoderKL vae, Tensor images, int batchSize = 64)
     {
+        using var means = LatentMeans(vae, images, batchSize);
+        return 1.0 / means.std().item<float>();
+    }
+
+    /// <summary>The posterior means of <paramref name="images"/>, float32 on the CPU, encoded <paramref name="batchSize"/> at a time.</summary>
+    public static Tensor LatentMeans(AutoencoderKL vae, Tensor images, int batchSize = 64)
+    {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var parameter = vae.parameters().First();
@@ -71,8 +78,8 @@ public static class VaeTraining
         for (long start = 0; start < images.shape[0]; start += batchSize)
         {
             var x = images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(parameter.dtype, parameter.device);
-            means.Add(vae.Encode(x).Mean.to(ScalarType.Float32));
+            means.Add(vae.Encode(x).Mean.to(ScalarType.Float32, CPU));
         }
-        return 1.0 / cat(means, 0).std().item<float>();
+        return cat(means, 0).MoveToOuterDisposeScope();
     }
 }
