@@ -127,7 +127,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
             TextToImageTraining.Train(textEncoder, unet, tokenizer, noise, vae, data, recipe.TextToImage with { Seed = recipe.Seed }, reporter, stop);
         StandInFolder.WriteComponent(partial, "text_encoder", textConfig, textEncoder, "model.safetensors");
         StandInFolder.WriteComponent(partial, "unet", unetConfig, unet, DiffusersWeights);
-        CopyDirectory(Path.Combine(vaeDir, "vae"), Path.Combine(partial, "vae"));
+        CheckpointStore.CopyDirectory(Path.Combine(vaeDir, "vae"), Path.Combine(partial, "vae"));
         StandInFolder.WriteModelIndex(partial, schedulerConfig["_class_name"]!.GetValue<string>());
         Directory.Move(partial, sd);
         return sd;
@@ -169,12 +169,5 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         if (result.Interrupted) throw new OperationCanceledException($"{name} stopped at step {result.Step}; run the same command again to continue");
         log.WriteLine($"{name}: loss {result.FirstLoss:0.####} -> {result.LastLoss:0.####}");
         return result.LastCheckpoint!;
-    }
-
-    public static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
-        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 }

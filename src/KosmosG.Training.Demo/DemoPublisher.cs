@@ -17,7 +17,7 @@ public static class DemoPublisher
         foreach (var name in new[] { KosmosGModelFolder.ConfigFile, KosmosGModelFolder.WeightsFile, KosmosGModelFolder.SentencePieceFile, KosmosGModelFolder.DictionaryFile })
             File.Copy(Path.Combine(checkpoint, name), Path.Combine(partial, name));
         var sd = new DirectoryInfo(Path.Combine(checkpoint, KosmosGModelFolder.StableDiffusionFolder));
-        DemoBuilder.CopyDirectory(sd.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? sd.FullName, Path.Combine(partial, KosmosGModelFolder.StableDiffusionFolder));
+        CheckpointStore.CopyDirectory(sd.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? sd.FullName, Path.Combine(partial, KosmosGModelFolder.StableDiffusionFolder));
         if (Directory.Exists(outputDir)) Directory.Delete(outputDir, recursive: true);
         Directory.Move(partial, outputDir);
     }

@@ -28,33 +28,26 @@ Console.CancelKeyPress += (_, e) =>
     Console.Error.WriteLine("Ctrl-C: stopping after the current update (KOSMOS-G stages save a checkpoint)");
     cancel.Cancel();
 };
-try
+return ConsoleCommand.Run(Usage, () =>
 {
-    var cl = new CommandLine(args, ["--out", "--work", "--configs", "--threads"], ["--quick"]);
-    TorchProcess.Prepare();
-    if (cl.String("--threads") is not null) TorchSharp.torch.set_num_threads(cl.Int("--threads", 1, min: 1));
-    var recipe = cl.Switch("--quick") ? DemoRecipe.Quick : DemoRecipe.Full;
-    var configs = cl.String("--configs") ?? "configs/demo";
-    if (!File.Exists(Path.Combine(configs, "kosmosg.json")))
-        throw new UsageException($"no model configs in '{configs}' (expected kosmosg.json and sd/): run from the repository root or pass --configs");
-    var builder = new DemoBuilder(recipe, cl.String("--work") ?? "work/demo", configs, ComputeOptions.Cpu, Console.Out);
-    var started = DateTime.UtcNow;
-    var output = builder.Build(cl.String("--out") ?? "models/demo", cancel.Token);
-    Console.WriteLine($"demo model written to {output} in {(DateTime.UtcNow - started).TotalMinutes:F1} min");
-    return 0;
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}\n\n{Usage}");
-    return 2;
-}
-catch (OperationCanceledException e)
-{
-    Console.Error.WriteLine($"stopped: {e.Message}");
-    return 130;
-}
-catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or InvalidOperationException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
-}
+    try
+    {
+        var cl = new CommandLine(args, ["--out", "--work", "--configs", "--threads"], ["--quick"]);
+        TorchProcess.Prepare();
+        if (cl.String("--threads") is not null) TorchSharp.torch.set_num_threads(cl.Int("--threads", 1, min: 1));
+        var recipe = cl.Switch("--quick") ? DemoRecipe.Quick : DemoRecipe.Full;
+        var configs = cl.String("--configs") ?? "configs/demo";
+        if (!File.Exists(Path.Combine(configs, "kosmosg.json")))
+            throw new UsageException($"no model configs in '{configs}' (expected kosmosg.json and sd/): run from the repository root or pass --configs");
+        var builder = new DemoBuilder(recipe, cl.String("--work") ?? "work/demo", configs, ComputeOptions.Cpu, Console.Out);
+        var started = DateTime.UtcNow;
+        var output = builder.Build(cl.String("--out") ?? "models/demo", cancel.Token);
+        Console.WriteLine($"demo model written to {output} in {(DateTime.UtcNow - started).TotalMinutes:F1} min");
+        return 0;
+    }
+    catch (OperationCanceledException e)
+    {
+        Console.Error.WriteLine($"stopped: {e.Message}");
+        return 130;
+    }
+});

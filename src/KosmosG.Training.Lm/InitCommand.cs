@@ -32,7 +32,7 @@ static class InitCommand
             Console.WriteLine(Usage);
             return 0;
         }
-        try
+        return ConsoleCommand.Run(Usage, () =>
         {
             var cl = new CommandLine(args, ["--config", "--sd", "--out", "--captions", "--seed"], ["--toyworld"]);
             var sizes = KosmosGConfig.Load(cl.Required("--config"));
@@ -49,16 +49,6 @@ static class InitCommand
             Console.WriteLine($"created {folder.Root}: {words.Count} words, vocab_size {config.VocabSize}, " +
                               $"MLLM {config.DecoderLayers} x {config.DecoderEmbedDim}, seed {seed}");
             return 0;
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}\n\n{Usage}");
-            return 2;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        });
     }
 }

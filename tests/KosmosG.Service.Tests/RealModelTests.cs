@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using KosmosG.Conversion;
+using KosmosG.Imaging;
+using KosmosG.ToyWorld;
 using KosmosG.Pipelines;
 using KosmosG.Service.Tests.Support;
 using KosmosG.Testing;
@@ -84,6 +86,28 @@ public sealed class RealModelTests : IDisposable
 
         Assert.Equal(2, served.Length);
         for (var i = 0; i < 2; i++) Assert.Equal(direct.Images[i].Png, served[i]);
+    }
+
+    [Fact]
+    public async Task Without_a_configured_model_the_built_in_demo_model_draws_the_interleaved_prompt()
+    {
+        await using var factory = Serve("");
+        var client = await factory.ReadyClientAsync();
+        var models = await (await client.GetAsync("/v1/models")).JsonAsync();
+        Assert.Contains("kosmos-g", models.ToJsonString());
+        Assert.Contains(BuiltInModel.RelativePath, models.ToJsonString());
+
+        var subject = PngEncoder.Encode(ToyRenderer.RenderSubject(ToyColor.Red, ToyShape.Circle));
+        var response = await client.SendAsync(Call.Generation(new
+        {
+            prompt = "<i> on the left on a black background", images = new[] { Call.DataUrl(subject) }, seed = 1,
+        }, "image/png"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var image = new ImageDecoder().Decode(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal((64, 64), (image.Width, image.Height));
+        var judged = ToyJudge.Judge(image, new ToyComposition(
+            new ToyScene(ToyBackground.Black, new ToyObject(ToyColor.Red, ToyShape.Circle, ToyPosition.Left)), firstIsImage: true));
+        Assert.True(judged.SubjectFidelity == 1 && judged.TextFidelity == 1, $"judged {judged}");
     }
 
     public void Dispose()

@@ -34,26 +34,19 @@ public static class TrainerHost
         Console.CancelKeyPress += handler;
         try
         {
-            var commandLine = new CommandLine(args, [.. TrainingOptions.ValueFlags, .. stageValueFlags], [.. TrainingOptions.Switches, .. stageSwitches]);
-            var options = TrainingOptions.Parse(commandLine);
-            if (options.Compute.DType == TorchSharp.torch.ScalarType.Float16 && options.Compute.Device.type == TorchSharp.DeviceType.CPU)
-                Console.Error.WriteLine("warning: fp16 on the CPU is very slow (libtorch has few fp16 CPU kernels; U-Net steps can take minutes): use --dtype bf16 there");
-            var modelDir = options.Resume is null ? options.ModelDir : CheckpointStore.ResolveResume(options.Resume);
-            var result = run(commandLine, options, KosmosGModelFolder.Open(modelDir), cancel.Token);
-            Console.WriteLine(result.Interrupted
-                ? $"stopped at step {result.Step}; resume with --resume {result.LastCheckpoint}"
-                : $"done: {result.Step} updates, loss {result.FirstLoss:0.#####} -> {result.LastLoss:0.#####}; model folder {result.LastCheckpoint}");
-            return result.Interrupted ? 130 : 0;
-        }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}\n\n{usage}");
-            return 2;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or InvalidOperationException or NotSupportedException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            return ConsoleCommand.Run(usage, () =>
+            {
+                var commandLine = new CommandLine(args, [.. TrainingOptions.ValueFlags, .. stageValueFlags], [.. TrainingOptions.Switches, .. stageSwitches]);
+                var options = TrainingOptions.Parse(commandLine);
+                if (options.Compute.DType == TorchSharp.torch.ScalarType.Float16 && options.Compute.Device.type == TorchSharp.DeviceType.CPU)
+                    Console.Error.WriteLine("warning: fp16 on the CPU is very slow (libtorch has few fp16 CPU kernels; U-Net steps can take minutes): use --dtype bf16 there");
+                var modelDir = options.Resume is null ? options.ModelDir : CheckpointStore.ResolveResume(options.Resume);
+                var result = run(commandLine, options, KosmosGModelFolder.Open(modelDir), cancel.Token);
+                Console.WriteLine(result.Interrupted
+                    ? $"stopped at step {result.Step}; resume with --resume {result.LastCheckpoint}"
+                    : $"done: {result.Step} updates, loss {result.FirstLoss:0.#####} -> {result.LastLoss:0.#####}; model folder {result.LastCheckpoint}");
+                return result.Interrupted ? 130 : 0;
+            });
         }
         finally
         {
