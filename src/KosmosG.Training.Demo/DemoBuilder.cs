@@ -80,29 +80,44 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         return result;
     }
 
-    /// <summary>Stage 0: the VAE on the scene images, then the CLIP-like text encoder and U-Net on caption-latent pairs.</summary>
+    /// <summary>
+    /// Stage 0: the VAE on the scene images (stage0-vae/); the CLIP-like text encoder and U-Net trained together on
+    /// caption-latent pairs (stage0-base/); then a second phase of both at a lower LR on the high-noise timesteps
+    /// (stage0-sd/, the stand-in every later stage uses).
+    /// </summary>
     string BuildStandIn(string scenesManifest, CancellationToken stop)
     {
         var sd = Work("stage0-sd");
         if (File.Exists(Path.Combine(sd, "model_index.json"))) return sd;
         var examples = LmExample.ReadManifest(scenesManifest);
         using var data = StandInData.Load(examples);
-        var vaeDir = Work("stage0-vae");
-        if (!File.Exists(Path.Combine(vaeDir, "vae", DiffusersWeights)))
-        {
-            log.WriteLine($"stage 0: VAE on {data.Images.shape[0]} distinct images, {recipe.Vae.Steps} steps");
-            manual_seed(recipe.Seed);
-            var vaeConfig = StandInFolder.ReadConfig(Config("sd/vae/config.json"));
-            using var training = new AutoencoderKL(AutoencoderKLConfig.Parse(vaeConfig.ToJsonString()));
-            training.to(compute.Device, compute.DType);
-            using (var reporter = new ProgressReporter(log, Work("stage0-vae.metrics.jsonl"), recipe.Vae.Steps))
-                VaeTraining.Train(training, data.Images, recipe.Vae with { Seed = recipe.Seed }, reporter, stop);
-            vaeConfig["scaling_factor"] = VaeTraining.ScalingFactor(training, data.Images);
-            StandInFolder.WriteComponent(vaeDir + ".partial", "vae", vaeConfig, training, DiffusersWeights);
-            Directory.Move(vaeDir + ".partial", vaeDir);
-        }
+        var vaeDir = TrainVae(data, stop);
+        var baseDir = Work("stage0-base");
+        if (!File.Exists(Path.Combine(baseDir, "model_index.json"))) TrainTextToImage(examples, data, vaeDir, baseDir, stop);
+        Refine(data, baseDir, sd, stop);
+        return sd;
+    }
 
-        var partial = sd + ".partial";
+    string TrainVae(StandInData data, CancellationToken stop)
+    {
+        var vaeDir = Work("stage0-vae");
+        if (File.Exists(Path.Combine(vaeDir, "vae", DiffusersWeights))) return vaeDir;
+        log.WriteLine($"stage 0: VAE on {data.Images.shape[0]} distinct images, {recipe.Vae.Steps} steps");
+        manual_seed(recipe.Seed);
+        var vaeConfig = StandInFolder.ReadConfig(Config("sd/vae/config.json"));
+        using var training = new AutoencoderKL(AutoencoderKLConfig.Parse(vaeConfig.ToJsonString()));
+        training.to(compute.Device, compute.DType);
+        using (var reporter = new ProgressReporter(log, Work("stage0-vae.metrics.jsonl"), recipe.Vae.Steps))
+            VaeTraining.Train(training, data.Images, recipe.Vae with { Seed = recipe.Seed }, reporter, stop);
+        vaeConfig["scaling_factor"] = VaeTraining.ScalingFactor(training, data.Images);
+        StandInFolder.WriteComponent(vaeDir + ".partial", "vae", vaeConfig, training, DiffusersWeights);
+        Directory.Move(vaeDir + ".partial", vaeDir);
+        return vaeDir;
+    }
+
+    void TrainTextToImage(IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, string output, CancellationToken stop)
+    {
+        var partial = output + ".partial";
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         using var vae = AutoencoderKL.Load(Path.Combine(vaeDir, "vae", "config.json"), Path.Combine(vaeDir, "vae", DiffusersWeights), compute.Device, compute.DType);
         var words = WordList.FromTexts(examples.Select(e => e.Caption));
@@ -129,8 +144,27 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         StandInFolder.WriteComponent(partial, "unet", unetConfig, unet, DiffusersWeights);
         CheckpointStore.CopyDirectory(Path.Combine(vaeDir, "vae"), Path.Combine(partial, "vae"));
         StandInFolder.WriteModelIndex(partial, schedulerConfig["_class_name"]!.GetValue<string>());
-        Directory.Move(partial, sd);
-        return sd;
+        Directory.Move(partial, output);
+    }
+
+    /// <summary>The second phase: continues the text encoder and U-Net of <paramref name="baseDir"/> into <paramref name="output"/>.</summary>
+    void Refine(StandInData data, string baseDir, string output, CancellationToken stop)
+    {
+        var partial = output + ".partial";
+        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        CheckpointStore.CopyDirectory(baseDir, partial);
+        string Component(string name, string file) => Path.Combine(partial, name, file);
+        using var vae = AutoencoderKL.Load(Component("vae", "config.json"), Component("vae", DiffusersWeights), compute.Device, compute.DType);
+        using var textEncoder = CLIPTextModel.Load(Component("text_encoder", "config.json"), Component("text_encoder", "model.safetensors"), compute.Device, compute.DType);
+        using var unet = UNet2DConditionModel.Load(Component("unet", "config.json"), Component("unet", DiffusersWeights), compute.Device, compute.DType);
+        using var noise = new DDPMScheduler(SchedulerConfig.Load(Component("scheduler", "scheduler_config.json")));
+        var settings = recipe.TextToImageRefine with { Seed = recipe.Seed + 1 };
+        log.WriteLine($"stage 0: refining the text encoder and U-Net, {settings.Steps} steps, t >= {settings.MinTimestep}, lr {settings.LearningRate}");
+        using (var reporter = new ProgressReporter(log, Work("stage0-refine.metrics.jsonl"), settings.Steps))
+            TextToImageTraining.Train(textEncoder, unet, ClipTokenizer.FromFolder(Path.Combine(partial, "tokenizer")), noise, vae, data, settings, reporter, stop);
+        StandInFolder.WriteComponent(partial, "text_encoder", StandInFolder.ReadConfig(Component("text_encoder", "config.json")), textEncoder, "model.safetensors");
+        StandInFolder.WriteComponent(partial, "unet", StandInFolder.ReadConfig(Component("unet", "config.json")), unet, DiffusersWeights);
+        Directory.Move(partial, output);
     }
 
     static long Count(TorchSharp.torch.nn.Module module) => module.parameters().Sum(p => p.numel());

@@ -19,6 +19,9 @@ public sealed record TextToImageSettings
     /// <summary>Share of captions replaced by the empty one, so classifier-free guidance has an unconditional model.</summary>
     public double ConditionDropout { get; init; } = 0.1;
     public double EmaDecay { get; init; } = 0.995;
+    /// <summary>Timesteps are drawn from [MinTimestep, T). A refinement phase raises it: at high noise the model decides
+    /// layout and colours from the text, and that is what a briefly trained model gets wrong.</summary>
+    public int MinTimestep { get; init; }
     public int Seed { get; init; }
 }
 
@@ -55,7 +58,7 @@ public static class TextToImageTraining
             var rows = tensor(pairs.Select(p => (long)p.Image).ToArray());
             var latents = latentMean.index_select(0, rows) * scaling;
             var epsilon = randn(latents.shape, generator: generator);
-            var timesteps = randint(0, noise.NumTrainTimesteps, [settings.BatchSize], generator: generator);
+            var timesteps = randint(settings.MinTimestep, noise.NumTrainTimesteps, [settings.BatchSize], generator: generator);
             var condition = textEncoder.forward(tokenizer.EncodeBatch(captions).to(device));
             var output = DiffusionLoss.Compute(unet, noise, latents.to(device), epsilon.to(device), timesteps.to(device), condition);
             optimizer.Backward(output);
