@@ -2,6 +2,7 @@ using KosmosG.Imaging;
 using KosmosG.Pipelines;
 using KosmosG.ToyWorld;
 using KosmosG.Training.Demo;
+using KosmosG.Weights;
 
 namespace KosmosG.Tests.Training;
 
@@ -34,6 +35,9 @@ public sealed class DemoRecipeTests : IDisposable
         var folder = KosmosGModelFolder.Open(output);
         Assert.False(new DirectoryInfo(folder.StableDiffusionDir).LinkTarget is not null, "the published sd/ is a real folder");
         Assert.False(Directory.Exists(Path.Combine(output, "training")));
+        foreach (var file in Directory.GetFiles(output, "*.safetensors", SearchOption.AllDirectories))
+            foreach (var (name, tensor) in SafeTensorsFile.LoadAll(file))
+                using (tensor) Assert.True(tensor.dtype == TorchSharp.torch.ScalarType.Float16, $"{file}: {name} is {tensor.dtype}");
         using (var pipeline = ImageGenerators.Load(output, ComputeOptions.Cpu))
         {
             Assert.Equal("kosmos-g", pipeline.Info.Kind);
