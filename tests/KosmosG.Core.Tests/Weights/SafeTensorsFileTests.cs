@@ -60,11 +60,11 @@ public sealed class SafeTensorsFileTests : IDisposable
     public void WriterPadsTheHeaderTo8BytesAndKeepsMetadata()
     {
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["note"] = "é + \"quoted\"" };
-        SafeTensorsWriter.Save(TempFile, [new("a", ones(3))], metadata);
+        SafeTensorsWriter.Save(TempFile, [new("a", ones(3, ScalarType.Float32))], metadata);
         var bytes = File.ReadAllBytes(TempFile);
         var headerLength = BinaryPrimitives.ReadInt64LittleEndian(bytes);
         Assert.Equal(0, headerLength % 8);
-        Assert.Equal(8 + headerLength + 12, bytes.Length);
+        Assert.Equal(8 + headerLength + 12, bytes.Length); // 3 float32
         using var doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
         Assert.Equal("pt", doc.RootElement.GetProperty("__metadata__").GetProperty("format").GetString());
         using var file = SafeTensorsFile.Open(TempFile);
