@@ -17,7 +17,7 @@ public static class TrainerHost
         IReadOnlyCollection<string> stageValueFlags, IReadOnlyCollection<string> stageSwitches, StageRunner run)
     {
         var usage = $"{name}: {description}\n\nusage: {name} --model DIR --data FILE --out DIR --steps N --batch-size N [options]\n\n" +
-                    TrainingOptions.Usage + stageUsage;
+                    TrainingOptions.Usage + "\n\n" + stageUsage.Trim('\n');
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(usage);
