@@ -82,8 +82,8 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
 
     /// <summary>
     /// Stage 0: the VAE on the scene images (stage0-vae/); the CLIP-like text encoder and U-Net trained together on
-    /// caption-latent pairs (stage0-base/); then a second phase of both at a lower LR on the high-noise timesteps
-    /// (stage0-sd/, the stand-in every later stage uses).
+    /// caption-latent pairs (stage0-base/); then further phases of both at lower LRs on the high-noise timesteps
+    /// (stage0-refine-N/, the last one stage0-sd/, the stand-in every later stage uses).
     /// </summary>
     string BuildStandIn(string scenesManifest, CancellationToken stop)
     {
@@ -94,7 +94,14 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         var vaeDir = TrainVae(data, stop);
         var baseDir = Work("stage0-base");
         if (!File.Exists(Path.Combine(baseDir, "model_index.json"))) TrainTextToImage(examples, data, vaeDir, baseDir, stop);
-        Refine(data, baseDir, sd, stop);
+        var previous = baseDir;
+        for (var phase = 1; phase <= recipe.TextToImageRefinements.Count; phase++)
+        {
+            var output = phase == recipe.TextToImageRefinements.Count ? sd : Work($"stage0-refine-{phase}");
+            if (!File.Exists(Path.Combine(output, "model_index.json")))
+                Refine(data, previous, output, recipe.TextToImageRefinements[phase - 1] with { Seed = recipe.Seed + phase }, phase, stop);
+            previous = output;
+        }
         return sd;
     }
 
@@ -147,8 +154,8 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         Directory.Move(partial, output);
     }
 
-    /// <summary>The second phase: continues the text encoder and U-Net of <paramref name="baseDir"/> into <paramref name="output"/>.</summary>
-    void Refine(StandInData data, string baseDir, string output, CancellationToken stop)
+    /// <summary>A refinement phase: continues the text encoder and U-Net of <paramref name="baseDir"/> into <paramref name="output"/>.</summary>
+    void Refine(StandInData data, string baseDir, string output, TextToImageSettings settings, int phase, CancellationToken stop)
     {
         var partial = output + ".partial";
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
@@ -158,9 +165,8 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         using var textEncoder = CLIPTextModel.Load(Component("text_encoder", "config.json"), Component("text_encoder", "model.safetensors"), compute.Device, compute.DType);
         using var unet = UNet2DConditionModel.Load(Component("unet", "config.json"), Component("unet", DiffusersWeights), compute.Device, compute.DType);
         using var noise = new DDPMScheduler(SchedulerConfig.Load(Component("scheduler", "scheduler_config.json")));
-        var settings = recipe.TextToImageRefine with { Seed = recipe.Seed + 1 };
-        log.WriteLine($"stage 0: refining the text encoder and U-Net, {settings.Steps} steps, t >= {settings.MinTimestep}, lr {settings.LearningRate}");
-        using (var reporter = new ProgressReporter(log, Work("stage0-refine.metrics.jsonl"), settings.Steps))
+        log.WriteLine($"stage 0: refining the text encoder and U-Net (phase {phase}), {settings.Steps} steps, t >= {settings.MinTimestep}, lr {settings.LearningRate}");
+        using (var reporter = new ProgressReporter(log, Work($"stage0-refine-{phase}.metrics.jsonl"), settings.Steps))
             TextToImageTraining.Train(textEncoder, unet, ClipTokenizer.FromFolder(Path.Combine(partial, "tokenizer")), noise, vae, data, settings, reporter, stop);
         StandInFolder.WriteComponent(partial, "text_encoder", StandInFolder.ReadConfig(Component("text_encoder", "config.json")), textEncoder, "model.safetensors");
         StandInFolder.WriteComponent(partial, "unet", StandInFolder.ReadConfig(Component("unet", "config.json")), unet, DiffusersWeights);

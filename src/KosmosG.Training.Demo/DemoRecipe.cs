@@ -9,8 +9,9 @@ public sealed record DemoRecipe
     public int Seed { get; init; }
     public VaeTrainingSettings Vae { get; init; } = new();
     public TextToImageSettings TextToImage { get; init; } = new();
-    /// <summary>Stage 0, second phase: continues the text encoder and U-Net at a lower LR on timesteps from 300 up.</summary>
-    public TextToImageSettings TextToImageRefine { get; init; } = new() { Steps = 1800, LearningRate = 5e-4, WarmupSteps = 50, MinTimestep = 300 };
+    /// <summary>Stage 0, further phases: each continues the text encoder and U-Net at a lower LR on timesteps from 300 up.</summary>
+    public IReadOnlyList<TextToImageSettings> TextToImageRefinements { get; init; } =
+        [new() { Steps = 1800, LearningRate = 5e-4, WarmupSteps = 50, MinTimestep = 300 }];
     /// <summary>Caption-image pairs for stages 0 and 1 (sampled scenes; the world has 1,890 distinct ones).</summary>
     public int ScenePairs { get; init; } = 20000;
     public StageRun Lm { get; init; } = new(Steps: 400, BatchSize: 32, Lr: 1e-3, Warmup: 50);
@@ -25,7 +26,11 @@ public sealed record DemoRecipe
     {
         Vae = new VaeTrainingSettings { Steps = 3, BatchSize = 2, WarmupSteps = 1 },
         TextToImage = new TextToImageSettings { Steps = 3, BatchSize = 4, WarmupSteps = 1 },
-        TextToImageRefine = new TextToImageSettings { Steps = 2, BatchSize = 4, WarmupSteps = 1, MinTimestep = 300 },
+        TextToImageRefinements =
+        [
+            new TextToImageSettings { Steps = 2, BatchSize = 4, WarmupSteps = 1, MinTimestep = 300 },
+            new TextToImageSettings { Steps = 2, BatchSize = 4, WarmupSteps = 1, MinTimestep = 300 },
+        ],
         ScenePairs = 64,
         Lm = new(Steps: 2, BatchSize: 4, Lr: 1e-3, Warmup: 1),
         AlignCaptions = 64,
