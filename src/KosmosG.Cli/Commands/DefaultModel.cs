@@ -7,6 +7,6 @@ namespace KosmosG.Cli.Commands;
 public static class DefaultModel
 {
     public static string Path() =>
-        BuiltInModel.Find(Directory.GetCurrentDirectory(), AppContext.BaseDirectory)
+        BuiltInModel.Locate()
         ?? throw new UsageException($"--model is required: no built-in model found ({BuiltInModel.RelativePath} above the working directory or the kosmosg binary)");
 }

@@ -9,6 +9,9 @@ public static class BuiltInModel
 {
     public const string RelativePath = "models/demo";
 
+    /// <summary>The built-in model above this process's working directory or its binaries, or null.</summary>
+    public static string? Locate() => Find(Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+
     public static string? Find(params string[] startFolders)
     {
         foreach (var start in startFolders)

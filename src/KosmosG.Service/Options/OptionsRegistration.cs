@@ -14,7 +14,7 @@ public static class OptionsRegistration
                 o.Workers.Devices = o.Workers.Devices.Length == 0 ? ["cpu"] : o.Workers.Devices;
                 // No model configured: serve the demo model shipped in the repository.
                 if (string.IsNullOrWhiteSpace(o.Model.Path))
-                    o.Model.Path = BuiltInModel.Find(Directory.GetCurrentDirectory(), AppContext.BaseDirectory) ?? "";
+                    o.Model.Path = BuiltInModel.Locate() ?? "";
             });
         services.AddSingleton<IValidateOptions<KosmosGOptions>, KosmosGOptionsValidator>();
         // Host shutdown must outlast the drain, or in-flight requests would be cut before their jobs end.
