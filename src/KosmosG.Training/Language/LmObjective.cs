@@ -89,23 +89,15 @@ public sealed class LmObjective : ITrainingObjective<LmExample, LmBatch>
     public ObjectiveOutput Forward(LmBatch batch, Generator generator)
     {
         var device = _compute.Device;
-        var pad = _prompts.Dictionary.Pad;
-        var width = batch.Tokens.Max(t => t.Length);
-        var ids = new long[batch.Count * width];
-        var imageMask = new bool[batch.Count * width];
+        var (ids, imageMask) = _prompts.Pad([.. batch.Tokens.Select((t, b) => new PromptTokens(t, batch.ImageMasks[b]))]);
+        var width = (int)ids.shape[1];
         var scored = new bool[batch.Count * width];
-        Array.Fill(ids, pad);
-        for (var b = 0; b < batch.Count; b++)
-        {
-            batch.Tokens[b].CopyTo(ids, b * width);
-            batch.ImageMasks[b].CopyTo(imageMask, b * width);
-            batch.LossMasks[b].CopyTo(scored, b * width);
-        }
+        for (var b = 0; b < batch.Count; b++) batch.LossMasks[b].CopyTo(scored, b * width);
         // Source = the sequence without its last position, target = the sequence shifted by one.
-        var all = tensor(ids, [batch.Count, width]).to(device);
+        var all = ids.to(device);
         var source = all[.., ..^1];
         var target = all[.., 1..];
-        var slots = tensor(imageMask, [batch.Count, width])[.., ..^1].to(device);
+        var slots = imageMask[.., ..^1].to(device);
         var targetScored = tensor(scored, [batch.Count, width])[.., 1..];
 
         var features = batch.Pixels.Length == 0 ? null
