@@ -38,10 +38,10 @@ public static class TextToImageTraining
     {
         var trainable = TrainableParameters.Select(textEncoder, _ => true).Select(p => p with { Name = "text_encoder." + p.Name })
             .Concat(TrainableParameters.Select(unet, _ => true).Select(p => p with { Name = "unet." + p.Name })).ToList();
-        using var optimizer = new MixedPrecisionOptimizer(trainable, new OptimizerSettings { Beta2 = 0.999, Eps = 1e-8, ClipNorm = 1.0 });
+        using var optimizer = new MixedPrecisionOptimizer(trainable, StandInOptimizer.Settings);
         using var ema = new EmaWeights([.. trainable.Select(p => p.Parameter)], settings.EmaDecay);
         var schedule = new PolynomialDecaySchedule(settings.LearningRate, settings.WarmupSteps, settings.Steps);
-        var latentMean = VaeTraining.LatentMeans(vae, data.Images);
+        using var latentMean = VaeTraining.LatentMeans(vae, data.Images);
         var scaling = vae.Config.ScalingFactor;
         using var generator = new Generator((ulong)settings.Seed);
         var random = new Random(settings.Seed);
@@ -62,19 +62,18 @@ public static class TextToImageTraining
             var condition = textEncoder.forward(tokenizer.EncodeBatch(captions).to(device));
             var output = DiffusionLoss.Compute(unet, noise, latents.to(device), epsilon.to(device), timesteps.to(device), condition);
             optimizer.Backward(output);
-            var update = optimizer.Step(schedule.LearningRate(step));
+            var lr = schedule.LearningRate(step);
+            var update = optimizer.Step(lr);
             ema.Update();
             loss = output.item<float>();
             reporter.Train(step + 1, settings.BatchSize, new Dictionary<string, double>
             {
-                ["loss"] = loss, ["lr"] = schedule.LearningRate(step), ["grad_norm"] = update.GradNorm,
-            }, (step + 1) % 50 == 0 || step + 1 == settings.Steps);
+                ["loss"] = loss, ["lr"] = lr, ["grad_norm"] = update.GradNorm,
+            }, StandInOptimizer.Print(step + 1, settings.Steps));
         }
         ema.CopyToParameters();
         textEncoder.eval();
         unet.eval();
-        latentMean.Dispose();
         return loss;
     }
-
 }

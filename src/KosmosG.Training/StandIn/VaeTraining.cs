@@ -28,7 +28,7 @@ public static class VaeTraining
     public static double Train(AutoencoderKL vae, Tensor images, VaeTrainingSettings settings, ProgressReporter reporter, CancellationToken stop)
     {
         var parameters = TrainableParameters.Select(vae, _ => true);
-        using var optimizer = new MixedPrecisionOptimizer(parameters, new OptimizerSettings { Beta2 = 0.999, Eps = 1e-8, ClipNorm = 1.0 });
+        using var optimizer = new MixedPrecisionOptimizer(parameters, StandInOptimizer.Settings);
         var schedule = new PolynomialDecaySchedule(settings.LearningRate, settings.WarmupSteps, settings.Steps);
         using var generator = new Generator((ulong)settings.Seed);
         var device = parameters[0].Parameter.device;
@@ -50,12 +50,13 @@ public static class VaeTraining
             var logVar = posterior.LogVar.to(ScalarType.Float32);
             var kl = (mean.square() + logVar.exp() - 1 - logVar).sum([1, 2, 3]).mean() * 0.5;
             optimizer.Backward(reconstructionLoss + settings.KlWeight * kl);
-            var update = optimizer.Step(schedule.LearningRate(step));
+            var lr = schedule.LearningRate(step);
+            var update = optimizer.Step(lr);
             mse = reconstructionLoss.item<float>();
             reporter.Train(step + 1, settings.BatchSize, new Dictionary<string, double>
             {
-                ["loss"] = mse, ["kl"] = kl.item<float>(), ["lr"] = schedule.LearningRate(step), ["grad_norm"] = update.GradNorm,
-            }, (step + 1) % 50 == 0 || step + 1 == settings.Steps);
+                ["loss"] = mse, ["kl"] = kl.item<float>(), ["lr"] = lr, ["grad_norm"] = update.GradNorm,
+            }, StandInOptimizer.Print(step + 1, settings.Steps));
         }
         vae.eval();
         return mse;
