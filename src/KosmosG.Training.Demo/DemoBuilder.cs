@@ -117,15 +117,15 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         using (var reporter = new ProgressReporter(log, Work("stage0-vae.metrics.jsonl"), recipe.Vae.Steps))
             VaeTraining.Train(training, data.Images, recipe.Vae with { Seed = recipe.Seed }, reporter, stop);
         vaeConfig["scaling_factor"] = VaeTraining.ScalingFactor(training, data.Images);
-        StandInFolder.WriteComponent(vaeDir + ".partial", "vae", vaeConfig, training, DiffusersWeights);
-        Directory.Move(vaeDir + ".partial", vaeDir);
+        StagingFolder.Write(vaeDir, partial => StandInFolder.WriteComponent(partial, "vae", vaeConfig, training, DiffusersWeights));
         return vaeDir;
     }
 
-    void TrainTextToImage(IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, string output, CancellationToken stop)
+    void TrainTextToImage(IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, string output, CancellationToken stop) =>
+        StagingFolder.Write(output, partial => TrainTextToImageInto(partial, examples, data, vaeDir, stop));
+
+    void TrainTextToImageInto(string partial, IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, CancellationToken stop)
     {
-        var partial = output + ".partial";
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         using var vae = AutoencoderKL.Load(Path.Combine(vaeDir, "vae", "config.json"), Path.Combine(vaeDir, "vae", DiffusersWeights), compute.Device, compute.DType);
         var words = WordList.FromTexts(examples.Select(e => e.Caption));
         var vocabSize = ClipVocabularyWriter.Write(Path.Combine(partial, "tokenizer"), words);
@@ -151,14 +151,14 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         StandInFolder.WriteComponent(partial, "unet", unetConfig, unet, DiffusersWeights);
         CheckpointStore.CopyDirectory(Path.Combine(vaeDir, "vae"), Path.Combine(partial, "vae"));
         StandInFolder.WriteModelIndex(partial, schedulerConfig["_class_name"]!.GetValue<string>());
-        Directory.Move(partial, output);
     }
 
     /// <summary>A refinement phase: continues the text encoder and U-Net of <paramref name="baseDir"/> into <paramref name="output"/>.</summary>
-    void Refine(StandInData data, string baseDir, string output, TextToImageSettings settings, int phase, CancellationToken stop)
+    void Refine(StandInData data, string baseDir, string output, TextToImageSettings settings, int phase, CancellationToken stop) =>
+        StagingFolder.Write(output, partial => RefineInto(partial, data, baseDir, settings, phase, stop));
+
+    void RefineInto(string partial, StandInData data, string baseDir, TextToImageSettings settings, int phase, CancellationToken stop)
     {
-        var partial = output + ".partial";
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         CheckpointStore.CopyDirectory(baseDir, partial);
         string Component(string name, string file) => Path.Combine(partial, name, file);
         using var vae = AutoencoderKL.Load(Component("vae", "config.json"), Component("vae", DiffusersWeights), compute.Device, compute.DType);
@@ -170,7 +170,6 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
             TextToImageTraining.Train(textEncoder, unet, ClipTokenizer.FromFolder(Path.Combine(partial, "tokenizer")), noise, vae, data, settings, reporter, stop);
         StandInFolder.WriteComponent(partial, "text_encoder", StandInFolder.ReadConfig(Component("text_encoder", "config.json")), textEncoder, "model.safetensors");
         StandInFolder.WriteComponent(partial, "unet", StandInFolder.ReadConfig(Component("unet", "config.json")), unet, DiffusersWeights);
-        Directory.Move(partial, output);
     }
 
     static long Count(TorchSharp.torch.nn.Module module) => module.parameters().Sum(p => p.numel());

@@ -12,19 +12,14 @@ namespace KosmosG.Training.Demo;
 /// </summary>
 public static class DemoPublisher
 {
-    public static void Publish(string checkpoint, string outputDir)
+    public static void Publish(string checkpoint, string outputDir) => StagingFolder.Write(outputDir, partial =>
     {
-        var partial = Path.GetFullPath(outputDir).TrimEnd('/') + ".partial";
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-        Directory.CreateDirectory(partial);
         foreach (var name in new[] { KosmosGModelFolder.ConfigFile, KosmosGModelFolder.WeightsFile, KosmosGModelFolder.SentencePieceFile, KosmosGModelFolder.DictionaryFile })
             File.Copy(Path.Combine(checkpoint, name), Path.Combine(partial, name));
         var sd = new DirectoryInfo(Path.Combine(checkpoint, KosmosGModelFolder.StableDiffusionFolder));
         CheckpointStore.CopyDirectory(sd.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? sd.FullName, Path.Combine(partial, KosmosGModelFolder.StableDiffusionFolder));
         foreach (var weights in Directory.GetFiles(partial, "*.safetensors", SearchOption.AllDirectories)) ToFloat16(weights);
-        if (Directory.Exists(outputDir)) Directory.Delete(outputDir, recursive: true);
-        Directory.Move(partial, outputDir);
-    }
+    });
 
     static void ToFloat16(string path)
     {
