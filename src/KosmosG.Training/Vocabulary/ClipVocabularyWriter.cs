@@ -26,24 +26,19 @@ public static class ClipVocabularyWriter
     {
         WordList.Validate(words);
         var byteSymbols = ByteSymbolsInVocabOrder();
-        var baseVocab = byteSymbols.Concat(byteSymbols.Select(s => s + EndOfWord))
-            .Concat([ClipTokenizer.StartOfText, ClipTokenizer.EndOfText])
-            .Select((token, id) => (token, id)).ToDictionary(t => t.token, t => t.id, StringComparer.Ordinal);
+        List<string> baseSymbols = [.. byteSymbols, .. byteSymbols.Select(s => s + EndOfWord)];
+        string[] specials = [ClipTokenizer.StartOfText, ClipTokenizer.EndOfText];
         // A tokenizer without merges yields one byte symbol per token; "</w>" marks where CLIP's cleaner and
         // pre-tokenizer end a piece, so the pieces BPE sees are exactly the ones the real tokenizer will see.
-        var splitter = new ClipTokenizer(baseVocab, []);
+        var splitter = new ClipTokenizer(Ids([.. baseSymbols, .. specials]), []);
         var pieces = words.Select(w => (Pieces: PreTokens(splitter, w.Word), w.Count)).ToList();
         var merges = BpeLearner.Learn(pieces.SelectMany(p => p.Pieces.Select(symbols => (symbols, p.Count))));
 
-        var vocab = new List<string>([.. byteSymbols, .. byteSymbols.Select(s => s + EndOfWord)]);
-        var known = new HashSet<string>(vocab, StringComparer.Ordinal);
-        foreach (var merge in merges)
-            if (known.Add(merge.Merged)) vocab.Add(merge.Merged);
-        vocab.Add(ClipTokenizer.StartOfText);
-        vocab.Add(ClipTokenizer.EndOfText);
+        var known = new HashSet<string>(baseSymbols, StringComparer.Ordinal);
+        var vocab = baseSymbols.Concat(merges.Select(m => m.Merged).Where(known.Add)).Concat(specials).ToList();
 
         Directory.CreateDirectory(tokenizerDir);
-        var ids = vocab.Select((token, id) => (token, id)).ToDictionary(t => t.token, t => t.id, StringComparer.Ordinal);
+        var ids = Ids(vocab);
         File.WriteAllText(Path.Combine(tokenizerDir, VocabFile), JsonSerializer.Serialize(ids, Json), new UTF8Encoding(false));
         var text = new StringBuilder("#version: 0.2\n");
         foreach (var merge in merges) text.Append(merge.First).Append(' ').Append(merge.Second).Append('\n');
@@ -58,6 +53,9 @@ public static class ClipVocabularyWriter
         }
         return vocab.Count;
     }
+
+    static Dictionary<string, int> Ids(IEnumerable<string> vocab) =>
+        vocab.Select((token, id) => (token, id)).ToDictionary(t => t.token, t => t.id, StringComparer.Ordinal);
 
     /// <summary>The word's pre-tokens as BPE sees them: byte symbols, the last one carrying &lt;/w&gt;.</summary>
     static List<IReadOnlyList<string>> PreTokens(ClipTokenizer splitter, string word)
