@@ -82,8 +82,8 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
 
     /// <summary>
     /// Stage 0: the VAE on the scene images (stage0-vae/); the CLIP-like text encoder and U-Net trained together on
-    /// caption-latent pairs (stage0-base/); then further phases of both at lower LRs on the high-noise timesteps
-    /// (stage0-refine-N/, the last one stage0-sd/, the stand-in every later stage uses).
+    /// caption-latent pairs (stage0-base/); then further phases of both (stage0-refine-N/, the last one stage0-sd/, the
+    /// stand-in every later stage uses).
     /// </summary>
     string BuildStandIn(string scenesManifest, CancellationToken stop)
     {
@@ -164,8 +164,15 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         using var vae = AutoencoderKL.Load(Component("vae", "config.json"), Component("vae", DiffusersWeights), compute.Device, compute.DType);
         using var textEncoder = CLIPTextModel.Load(Component("text_encoder", "config.json"), Component("text_encoder", "model.safetensors"), compute.Device, compute.DType);
         using var unet = UNet2DConditionModel.Load(Component("unet", "config.json"), Component("unet", DiffusersWeights), compute.Device, compute.DType);
+        var schedulerConfig = StandInFolder.ReadConfig(Component("scheduler", "scheduler_config.json"));
+        if (settings.PredictionType is not null)
+        {
+            schedulerConfig["prediction_type"] = settings.PredictionType;
+            StandInFolder.WriteComponent(partial, "scheduler", schedulerConfig, null, "", "scheduler_config.json");
+        }
         using var noise = new DDPMScheduler(SchedulerConfig.Load(Component("scheduler", "scheduler_config.json")));
-        log.WriteLine($"stage 0: refining the text encoder and U-Net (phase {phase}), {settings.Steps} steps, t >= {settings.MinTimestep}, lr {settings.LearningRate}");
+        log.WriteLine($"stage 0: refining the text encoder and U-Net (phase {phase}), {settings.Steps} steps, t >= {settings.MinTimestep}, " +
+            $"lr {settings.LearningRate}, {noise.PredictionType} objective");
         using (var reporter = new ProgressReporter(log, Work($"stage0-refine-{phase}.metrics.jsonl"), settings.Steps))
             TextToImageTraining.Train(textEncoder, unet, ClipTokenizer.FromFolder(Path.Combine(partial, "tokenizer")), noise, vae, data, settings, reporter, stop);
         StandInFolder.WriteComponent(partial, "text_encoder", StandInFolder.ReadConfig(Component("text_encoder", "config.json")), textEncoder, "model.safetensors");

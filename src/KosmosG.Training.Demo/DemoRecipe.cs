@@ -9,9 +9,14 @@ public sealed record DemoRecipe
     public int Seed { get; init; }
     public VaeTrainingSettings Vae { get; init; } = new();
     public TextToImageSettings TextToImage { get; init; } = new();
-    /// <summary>Stage 0, further phases: each continues the text encoder and U-Net at a lower LR on timesteps from 300 up.</summary>
+    /// <summary>Stage 0, further phases, each continuing the text encoder and U-Net: the high-noise timesteps at a lower
+    /// LR, then all timesteps with the v objective (ε-prediction leaves the high-noise steps that decide layout and
+    /// colour badly conditioned under this schedule, whose ᾱ at t = 999 is 4e-5).</summary>
     public IReadOnlyList<TextToImageSettings> TextToImageRefinements { get; init; } =
-        [new() { Steps = 1800, LearningRate = 5e-4, WarmupSteps = 50, MinTimestep = 300 }];
+    [
+        new() { Steps = 1800, LearningRate = 5e-4, WarmupSteps = 50, MinTimestep = 300 },
+        new() { Steps = 8000, LearningRate = 5e-4, WarmupSteps = 100, PredictionType = "v_prediction" },
+    ];
     /// <summary>Caption-image pairs for stages 0 and 1 (sampled scenes; the world has 1,890 distinct ones).</summary>
     public int ScenePairs { get; init; } = 20000;
     public StageRun Lm { get; init; } = new(Steps: 400, BatchSize: 32, Lr: 1e-3, Warmup: 50);
@@ -29,7 +34,7 @@ public sealed record DemoRecipe
         TextToImageRefinements =
         [
             new TextToImageSettings { Steps = 2, BatchSize = 4, WarmupSteps = 1, MinTimestep = 300 },
-            new TextToImageSettings { Steps = 2, BatchSize = 4, WarmupSteps = 1, MinTimestep = 300 },
+            new TextToImageSettings { Steps = 2, BatchSize = 4, WarmupSteps = 1, PredictionType = "v_prediction" },
         ],
         ScenePairs = 64,
         Lm = new(Steps: 2, BatchSize: 4, Lr: 1e-3, Warmup: 1),

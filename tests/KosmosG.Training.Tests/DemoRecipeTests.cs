@@ -1,5 +1,6 @@
 using KosmosG.Imaging;
 using KosmosG.Pipelines;
+using KosmosG.Schedulers;
 using KosmosG.ToyWorld;
 using KosmosG.Training.Demo;
 using KosmosG.Weights;
@@ -33,6 +34,9 @@ public sealed class DemoRecipeTests : IDisposable
             Assert.Contains(stage, log.ToString());
 
         var folder = KosmosGModelFolder.Open(output);
+        // The last phase switches to the v objective; the published scheduler config says so, for sampling and stage 3.
+        Assert.Contains("(phase 2), 2 steps, t >= 0, lr 0.001, v_prediction objective", log.ToString());
+        Assert.Equal("v_prediction", SchedulerConfig.Load(Path.Combine(folder.StableDiffusionDir, "scheduler", "scheduler_config.json")).PredictionType);
         Assert.False(new DirectoryInfo(folder.StableDiffusionDir).LinkTarget is not null, "the published sd/ is a real folder");
         Assert.False(Directory.Exists(Path.Combine(output, "training")));
         foreach (var file in Directory.GetFiles(output, "*.safetensors", SearchOption.AllDirectories))

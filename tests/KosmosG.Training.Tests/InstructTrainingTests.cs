@@ -18,14 +18,18 @@ public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposabl
 
     /// <summary>
     /// DiffusionLoss against a hand computation: alphas_cumprod from the scaled_linear betas in float64,
-    /// x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps, per-sample mean squared error of the U-Net's prediction, averaged over
-    /// the batch. Same float32 U-Net calls on both sides: the tolerance (1e-6 relative) only covers the noising.
+    /// x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps, per-sample mean squared error of the U-Net's prediction against the
+    /// prediction type's target (eps; v = sqrt(a_t) eps - sqrt(1 - a_t) x0; x0), averaged over the batch. Same float32
+    /// U-Net calls on both sides: the tolerance (1e-6 relative) only covers the noising.
     /// </summary>
-    [Fact]
-    public void DiffusionLossMatchesAHandComputation()
+    [Theory]
+    [InlineData("epsilon")]
+    [InlineData("v_prediction")]
+    [InlineData("sample")]
+    public void DiffusionLossMatchesAHandComputation(string predictionType)
     {
         using var unet = UNet2DConditionModel.Load(Sd("unet", "config.json"), Sd("unet", "diffusion_pytorch_model.safetensors"));
-        using var ddpm = new DDPMScheduler(SchedulerConfig.Load(Sd("scheduler", "scheduler_config.json")));
+        using var ddpm = new DDPMScheduler(SchedulerConfig.Load(Sd("scheduler", "scheduler_config.json")) with { PredictionType = predictionType });
         using var g = new Generator(11);
         var latents = randn([3, 4, 8, 8], generator: g);
         var noise = randn([3, 4, 8, 8], generator: g);
@@ -42,8 +46,14 @@ public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposabl
         {
             var a = alphasCumprod[timesteps[i]].item<double>();
             var noisy = Math.Sqrt(a) * latents[i].unsqueeze(0) + Math.Sqrt(1 - a) * noise[i].unsqueeze(0);
+            var target = predictionType switch
+            {
+                "epsilon" => noise[i],
+                "v_prediction" => Math.Sqrt(a) * noise[i] - Math.Sqrt(1 - a) * latents[i],
+                _ => latents[i],
+            };
             var prediction = unet.forward(noisy.to(ScalarType.Float32), timesteps[i].reshape(1), condition[i].unsqueeze(0));
-            expected += (prediction - noise[i].unsqueeze(0)).square().mean().item<float>() / 3;
+            expected += (prediction - target.unsqueeze(0).to(ScalarType.Float32)).square().mean().item<float>() / 3;
         }
         Assert.True(Math.Abs(loss - expected) <= 1e-6 * expected, $"diffusion loss {loss:R}, hand computation {expected:R}");
     }

@@ -6,20 +6,28 @@ namespace KosmosG.Training.Instruct;
 
 /// <summary>
 /// The stage-3 diffusion loss (official Diffusionmodel.forward): noisy = DDPM.add_noise(latents, noise, t), the
-/// frozen U-Net predicts the noise from the condition, loss = per-sample MSE over (C, H, W), summed over the batch
+/// frozen U-Net predicts its target from the condition, loss = per-sample MSE over (C, H, W), summed over the batch
 /// and divided by the batch size (fairseq's sample_size = nsentences). Gradients reach the condition (and through
-/// it the MLLM/AlignerNet); the U-Net's own parameters are frozen.
+/// it the MLLM/AlignerNet); the U-Net's own parameters are frozen. The target follows the scheduler's
+/// prediction_type as diffusers' training scripts choose it: the noise for SD v1.5 (epsilon), the velocity for a
+/// v-prediction U-Net, the latents for sample prediction.
 /// </summary>
 public static class DiffusionLoss
 {
     public static Tensor Compute(UNet2DConditionModel unet, DDPMScheduler noiseScheduler, Tensor latents, Tensor noise, Tensor timesteps, Tensor condition)
     {
-        if (noiseScheduler.PredictionType != "epsilon")
-            throw new NotSupportedException($"prediction_type '{noiseScheduler.PredictionType}': KOSMOS-G trains the epsilon-predicting SD v1.5 U-Net");
         var dtype = condition.dtype;
-        var noisy = noiseScheduler.AddNoise(latents.to(ScalarType.Float32), noise.to(ScalarType.Float32), timesteps);
+        var clean = latents.to(ScalarType.Float32);
+        var epsilon = noise.to(ScalarType.Float32);
+        var noisy = noiseScheduler.AddNoise(clean, epsilon, timesteps);
+        var target = noiseScheduler.PredictionType switch
+        {
+            "epsilon" => epsilon,
+            "v_prediction" => noiseScheduler.GetVelocity(clean, epsilon, timesteps),
+            _ => clean,
+        };
         var prediction = unet.forward(noisy.to(dtype), timesteps, condition);
-        var perSample = (prediction.to(ScalarType.Float32) - noise.to(ScalarType.Float32)).square().mean([1, 2, 3]);
+        var perSample = (prediction.to(ScalarType.Float32) - target).square().mean([1, 2, 3]);
         return perSample.sum() / latents.shape[0];
     }
 }

@@ -22,12 +22,16 @@ public sealed record TextToImageSettings
     /// <summary>Timesteps are drawn from [MinTimestep, T). A refinement phase raises it: at high noise the model decides
     /// layout and colours from the text, and that is what a briefly trained model gets wrong.</summary>
     public int MinTimestep { get; init; }
+    /// <summary>A phase may switch the objective of the weights it continues, written to the scheduler config it
+    /// publishes (null keeps the folder's). SD 2's 768-v model was made this way: ε-trained weights resumed with the
+    /// v objective, which stays well conditioned at high noise, where ε errors are multiplied by sqrt((1 - ᾱ) / ᾱ).</summary>
+    public string? PredictionType { get; init; }
     public int Seed { get; init; }
 }
 
 /// <summary>
 /// Trains the stand-in's CLIP text encoder and U-Net together, as a latent diffusion model from scratch: latents of
-/// the frozen VAE (times the scaling factor), ε-prediction with the pipeline's DDPM noise schedule, the same loss as
+/// the frozen VAE (times the scaling factor), the pipeline's DDPM noise schedule and prediction type, the same loss as
 /// stage 3 (<see cref="DiffusionLoss"/>). The parameters end as their EMA. The latents are the posterior means, not
 /// samples: a small VAE trained briefly keeps a posterior std near its initial 1, and sampling would blur every target.
 /// </summary>
