@@ -22,8 +22,8 @@ namespace KosmosG.Training.Demo;
 /// <summary>
 /// The demo recipe, stage by stage, in a work folder: data manifests (data/), the stage-0 VAE (stage0-vae/) and the
 /// whole stand-in SD folder (stage0-sd/), then stages 1-3 as checkpoint folders of the shared trainer. A finished stage
-/// is skipped and an interrupted KOSMOS-G stage resumes from its latest checkpoint, so a stopped build continues where
-/// it stopped.
+/// is skipped and an interrupted stage resumes from its latest checkpoint (stage-0 text-to-image phases from NAME.resume/),
+/// so a stopped build continues where it stopped.
 /// </summary>
 public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string configsDir, ComputeOptions compute, TextWriter log)
 {
@@ -122,9 +122,18 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
     }
 
     void TrainTextToImage(IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, string output, CancellationToken stop) =>
-        StagingFolder.Write(output, partial => TrainTextToImageInto(partial, examples, data, vaeDir, stop));
+        WritePhase(output, (partial, resume) => TrainTextToImageInto(partial, resume, examples, data, vaeDir, stop));
 
-    void TrainTextToImageInto(string partial, IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, CancellationToken stop)
+    /// <summary>A text-to-image phase writes its folder through a staging folder and keeps its resumable state beside
+    /// it (NAME.resume) until the folder is complete: a stopped phase continues from its last save.</summary>
+    static void WritePhase(string output, Action<string, string> write)
+    {
+        var resume = Path.GetFullPath(output).TrimEnd('/') + ".resume";
+        StagingFolder.Write(output, partial => write(partial, resume));
+        if (Directory.Exists(resume)) Directory.Delete(resume, recursive: true);
+    }
+
+    void TrainTextToImageInto(string partial, string resume, IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, CancellationToken stop)
     {
         using var vae = AutoencoderKL.Load(Path.Combine(vaeDir, "vae", "config.json"), Path.Combine(vaeDir, "vae", DiffusersWeights), compute.Device, compute.DType);
         var words = WordList.FromTexts(examples.Select(e => e.Caption));
@@ -146,7 +155,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         using var noise = new DDPMScheduler(SchedulerConfig.Load(Path.Combine(partial, "scheduler", "scheduler_config.json")));
         log.WriteLine($"stage 0: text encoder ({Count(textEncoder):N0} parameters, {vocabSize} tokens) and U-Net ({Count(unet):N0}), {recipe.TextToImage.Steps} steps");
         using (var reporter = new ProgressReporter(log, Work("stage0-t2i.metrics.jsonl"), recipe.TextToImage.Steps))
-            TextToImageTraining.Train(textEncoder, unet, tokenizer, noise, vae, data, recipe.TextToImage with { Seed = recipe.Seed }, reporter, stop);
+            TextToImageTraining.Train(textEncoder, unet, tokenizer, noise, vae, data, recipe.TextToImage with { Seed = recipe.Seed }, reporter, stop, resume);
         StandInFolder.WriteComponent(partial, "text_encoder", textConfig, textEncoder, "model.safetensors");
         StandInFolder.WriteComponent(partial, "unet", unetConfig, unet, DiffusersWeights);
         CheckpointStore.CopyDirectory(Path.Combine(vaeDir, "vae"), Path.Combine(partial, "vae"));
@@ -155,9 +164,9 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
 
     /// <summary>A refinement phase: continues the text encoder and U-Net of <paramref name="baseDir"/> into <paramref name="output"/>.</summary>
     void Refine(StandInData data, string baseDir, string output, TextToImageSettings settings, int phase, CancellationToken stop) =>
-        StagingFolder.Write(output, partial => RefineInto(partial, data, baseDir, settings, phase, stop));
+        WritePhase(output, (partial, resume) => RefineInto(partial, resume, data, baseDir, settings, phase, stop));
 
-    void RefineInto(string partial, StandInData data, string baseDir, TextToImageSettings settings, int phase, CancellationToken stop)
+    void RefineInto(string partial, string resume, StandInData data, string baseDir, TextToImageSettings settings, int phase, CancellationToken stop)
     {
         CheckpointStore.CopyDirectory(baseDir, partial);
         string Component(string name, string file) => Path.Combine(partial, name, file);
@@ -174,7 +183,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         log.WriteLine($"stage 0: refining the text encoder and U-Net (phase {phase}), {settings.Steps} steps, t >= {settings.MinTimestep}, " +
             $"lr {settings.LearningRate}, {noise.PredictionType} objective");
         using (var reporter = new ProgressReporter(log, Work($"stage0-refine-{phase}.metrics.jsonl"), settings.Steps))
-            TextToImageTraining.Train(textEncoder, unet, ClipTokenizer.FromFolder(Path.Combine(partial, "tokenizer")), noise, vae, data, settings, reporter, stop);
+            TextToImageTraining.Train(textEncoder, unet, ClipTokenizer.FromFolder(Path.Combine(partial, "tokenizer")), noise, vae, data, settings, reporter, stop, resume);
         StandInFolder.WriteComponent(partial, "text_encoder", StandInFolder.ReadConfig(Component("text_encoder", "config.json")), textEncoder, "model.safetensors");
         StandInFolder.WriteComponent(partial, "unet", StandInFolder.ReadConfig(Component("unet", "config.json")), unet, DiffusersWeights);
     }

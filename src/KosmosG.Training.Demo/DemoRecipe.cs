@@ -23,7 +23,7 @@ public sealed record DemoRecipe
     public int AlignCaptions { get; init; } = 20000;
     public StageRun Align { get; init; } = new(Steps: 400, BatchSize: 64, Lr: 1e-3, Warmup: 50);
     public int Compositions { get; init; } = 20000;
-    public StageRun Instruct { get; init; } = new(Steps: 500, BatchSize: 32, Lr: 3e-4, Warmup: 50);
+    public StageRun Instruct { get; init; } = new(Steps: 1200, BatchSize: 32, Lr: 3e-4, Warmup: 50);
 
     public static DemoRecipe Full { get; } = new();
 

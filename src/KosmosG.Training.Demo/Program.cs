@@ -25,7 +25,7 @@ Console.CancelKeyPress += (_, e) =>
 {
     if (cancel.IsCancellationRequested) return;
     e.Cancel = true;
-    Console.Error.WriteLine("Ctrl-C: stopping after the current update (KOSMOS-G stages save a checkpoint)");
+    Console.Error.WriteLine("Ctrl-C: stopping after the current update (training stages save a checkpoint; run the same command to continue)");
     cancel.Cancel();
 };
 return ConsoleCommand.Run(Usage, () =>

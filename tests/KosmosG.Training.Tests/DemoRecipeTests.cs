@@ -33,6 +33,8 @@ public sealed class DemoRecipeTests : IDisposable
         foreach (var stage in new[] { "stage 0: VAE", "stage 0: text encoder", "(phase 1)", "(phase 2)", "stage1-lm:", "stage2-align:", "stage3-instruct:" })
             Assert.Contains(stage, log.ToString());
 
+        Assert.Empty(Directory.GetDirectories(work, "*.resume"));
+        Assert.Empty(Directory.GetDirectories(work, "*.partial"));
         var folder = KosmosGModelFolder.Open(output);
         // The last phase switches to the v objective; the published scheduler config says so, for sampling and stage 3.
         Assert.Contains("(phase 2), 2 steps, t >= 0, lr 0.001, v_prediction objective", log.ToString());

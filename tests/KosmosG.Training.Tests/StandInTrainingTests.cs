@@ -115,6 +115,43 @@ public sealed class StandInTrainingTests : IDisposable
         foreach (var (name, value) in vae.state_dict()) TensorAssert.Equal(vaeBefore[name], value, name);
     }
 
+    /// <summary>A phase stopped after 3 of 7 steps (saves every 2) and continued from its checkpoint folder by fresh
+    /// modules with other initial weights ends bit-identical to an uninterrupted run: weights, moments and EMA are
+    /// restored, and each step's batch and noise depend on (seed, step) only.</summary>
+    [Fact]
+    public void TextToImagePhaseStoppedAndResumedEndsBitIdenticalToAnUninterruptedOne()
+    {
+        using var data = Scenes(12);
+        var tokenizerDir = Path.Combine(_dir, "tokenizer");
+        var vocab = ClipVocabularyWriter.Write(tokenizerDir, WordList.FromTexts(data.Pairs.Select(p => p.Caption)));
+        var tokenizer = ClipTokenizer.FromFolder(tokenizerDir);
+        manual_seed(0);
+        using var vae = new AutoencoderKL(AutoencoderKLConfig.Parse(TinyVae));
+        vae.eval();
+        using var noise = new DDPMScheduler(new SchedulerConfig { NumTrainTimesteps = 1000, BetaSchedule = "linear", BetaStart = 1e-4, BetaEnd = 0.02 });
+        var settings = new TextToImageSettings { Steps = 7, BatchSize = 4, WarmupSteps = 2, EmaDecay = 0.5, CheckpointEvery = 2, Seed = 9 };
+
+        Dictionary<string, Tensor> Run(long initSeed, string? checkpointDir, CancellationTokenSource? stop = null, int stopAfter = 0)
+        {
+            manual_seed(initSeed);
+            using var text = new CLIPTextModel(new CLIPTextConfig { HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2, VocabSize = vocab });
+            using var unet = new UNet2DConditionModel(UNet2DConditionConfig.Parse(TinyUNet));
+            using (var reporter = new ProgressReporter(TextWriter.Null, null, settings.Steps))
+                TextToImageTraining.Train(text, unet, tokenizer, noise, vae, data, settings, reporter, stop?.Token ?? CancellationToken.None,
+                    checkpointDir, step => { if (step == stopAfter) stop!.Cancel(); });
+            return text.state_dict().Select(kv => ("text." + kv.Key, kv.Value)).Concat(unet.state_dict().Select(kv => ("unet." + kv.Key, kv.Value)))
+                .ToDictionary(kv => kv.Item1, kv => kv.Item2.detach().clone());
+        }
+
+        var uninterrupted = Run(initSeed: 1, checkpointDir: null);
+        var checkpoint = Path.Combine(_dir, "phase.resume");
+        using (var stop = new CancellationTokenSource())
+            Assert.Throws<OperationCanceledException>(() => Run(initSeed: 1, checkpoint, stop, stopAfter: 3));
+        var resumed = Run(initSeed: 2, checkpoint);
+        Assert.Equal(uninterrupted.Keys, resumed.Keys);
+        foreach (var (name, value) in uninterrupted) TensorAssert.Equal(value, resumed[name], name);
+    }
+
     static Tensor Latents(AutoencoderKL vae, Tensor images)
     {
         using var _ = no_grad();

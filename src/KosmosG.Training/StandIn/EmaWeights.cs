@@ -23,6 +23,9 @@ public sealed class EmaWeights : IDisposable
 
     public double Decay { get; }
 
+    /// <summary>The fp32 averages, in the parameters' order (a checkpoint saves and restores them in place).</summary>
+    public IReadOnlyList<Tensor> Shadows => _shadows;
+
     public void Update()
     {
         using var _ = no_grad();

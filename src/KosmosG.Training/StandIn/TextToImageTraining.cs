@@ -2,6 +2,7 @@ using KosmosG.Models.Clip;
 using KosmosG.Models.Diffusion;
 using KosmosG.Schedulers;
 using KosmosG.Tokenizers;
+using KosmosG.Training.Data;
 using KosmosG.Training.Instruct;
 using KosmosG.Training.Optimization;
 using KosmosG.Training.Reporting;
@@ -26,6 +27,8 @@ public sealed record TextToImageSettings
     /// publishes (null keeps the folder's). SD 2's 768-v model was made this way: ε-trained weights resumed with the
     /// v objective, which stays well conditioned at high noise, where ε errors are multiplied by sqrt((1 - ᾱ) / ᾱ).</summary>
     public string? PredictionType { get; init; }
+    /// <summary>Steps between saves of the resumable state (when the phase has a checkpoint folder).</summary>
+    public int CheckpointEvery { get; init; } = 500;
     public int Seed { get; init; }
 }
 
@@ -34,11 +37,14 @@ public sealed record TextToImageSettings
 /// the frozen VAE (times the scaling factor), the pipeline's DDPM noise schedule and prediction type, the same loss as
 /// stage 3 (<see cref="DiffusionLoss"/>). The parameters end as their EMA. The latents are the posterior means, not
 /// samples: a small VAE trained briefly keeps a posterior std near its initial 1, and sampling would blur every target.
+/// With a checkpoint folder the phase saves its state every <see cref="TextToImageSettings.CheckpointEvery"/> steps and
+/// when stopped, and continues from it exactly.
 /// </summary>
 public static class TextToImageTraining
 {
     public static double Train(CLIPTextModel textEncoder, UNet2DConditionModel unet, ClipTokenizer tokenizer, DDPMScheduler noise,
-        AutoencoderKL vae, StandInData data, TextToImageSettings settings, ProgressReporter reporter, CancellationToken stop)
+        AutoencoderKL vae, StandInData data, TextToImageSettings settings, ProgressReporter reporter, CancellationToken stop,
+        string? checkpointDir = null, Action<int>? onUpdate = null)
     {
         var trainable = TrainableParameters.Select(textEncoder, _ => true).Select(p => p with { Name = "text_encoder." + p.Name })
             .Concat(TrainableParameters.Select(unet, _ => true).Select(p => p with { Name = "unet." + p.Name })).ToList();
@@ -47,16 +53,24 @@ public static class TextToImageTraining
         var schedule = new PolynomialDecaySchedule(settings.LearningRate, settings.WarmupSteps, settings.Steps);
         using var latentMean = VaeTraining.LatentMeans(vae, data.Images);
         var scaling = vae.Config.ScalingFactor;
-        using var generator = new Generator((ulong)settings.Seed);
-        var random = new Random(settings.Seed);
+        using var generator = new Generator(0);
         var device = trainable[0].Parameter.device;
         double loss = double.NaN;
+        var start = checkpointDir is null ? 0 : TextToImageCheckpoint.Load(checkpointDir, trainable, optimizer, ema);
+        if (start > 0) reporter.Message($"resuming at step {start} from {checkpointDir}");
         textEncoder.train();
         unet.train();
-        for (var step = 0; step < settings.Steps; step++)
+        for (var step = start; step < settings.Steps; step++)
         {
+            if (stop.IsCancellationRequested && checkpointDir is not null)
+            {
+                TextToImageCheckpoint.Save(checkpointDir, step, trainable, optimizer, ema);
+                reporter.Message($"stopped at step {step}: saved {checkpointDir}");
+            }
             stop.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
+            var random = new Random(SeedMix.Combine(settings.Seed, step, 0));
+            generator.manual_seed(SeedMix.Combine64(settings.Seed, step, 1));
             var pairs = Enumerable.Range(0, settings.BatchSize).Select(_ => data.Pairs[random.Next(data.Pairs.Count)]).ToList();
             var captions = pairs.Select(p => random.NextDouble() < settings.ConditionDropout ? "" : p.Caption).ToList();
             var rows = tensor(pairs.Select(p => (long)p.Image).ToArray());
@@ -74,6 +88,9 @@ public static class TextToImageTraining
             {
                 ["loss"] = loss, ["lr"] = lr, ["grad_norm"] = update.GradNorm,
             }, StandInOptimizer.Print(step + 1, settings.Steps));
+            onUpdate?.Invoke(step + 1);
+            if (checkpointDir is not null && (step + 1) % settings.CheckpointEvery == 0 && step + 1 < settings.Steps)
+                TextToImageCheckpoint.Save(checkpointDir, step + 1, trainable, optimizer, ema);
         }
         ema.CopyToParameters();
         textEncoder.eval();

@@ -1,8 +1,8 @@
-namespace KosmosG.Training.Demo;
+namespace KosmosG.Training.Checkpoints;
 
 /// <summary>
-/// Writes a folder under <c>NAME.partial</c> and renames it once complete: the recipe skips a step whose folder
-/// exists, so an interrupted write must never leave one that looks finished.
+/// Writes a folder under <c>NAME.partial</c> and renames it once complete: readers take a folder that exists as
+/// finished (the demo recipe skips its step, a resume loads it), so an interrupted write must never leave one.
 /// </summary>
 public static class StagingFolder
 {
