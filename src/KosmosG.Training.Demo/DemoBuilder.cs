@@ -56,7 +56,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         });
         var instruct = RunStage("stage3-instruct", align, data.Compositions, recipe.Instruct, stop, (folder, options) =>
         {
-            using var objective = InstructObjective.Load(folder.Root, folder.StableDiffusionDir, compute, new InstructSettings());
+            using var objective = InstructObjective.Load(folder.Root, folder.StableDiffusionDir, compute, new InstructSettings { SampleLatents = false });
             return new TrainingRunner<InstructExample, InstructBatch>(options, objective, InstructExample.ReadManifest(data.Compositions), null, folder, log).Run(stop);
         });
         DemoPublisher.Publish(instruct, outputDir);

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 
 namespace KosmosG.Tests.Training;
 
+[Collection(nameof(ProcessWideThreadCount))]
 public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposable
 {
     readonly TinyTrainingSetup _setup = new();
@@ -56,6 +57,31 @@ public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposabl
             expected += (prediction - target.unsqueeze(0).to(ScalarType.Float32)).square().mean().item<float>() / 3;
         }
         Assert.True(Math.Abs(loss - expected) <= 1e-6 * expected, $"diffusion loss {loss:R}, hand computation {expected:R}");
+    }
+
+    /// <summary>Targets as a sample of the posterior (official) or its mean (a U-Net trained on means): the sample is
+    /// mean + std x a draw of the generator, and both modes consume that draw, so later draws line up.</summary>
+    [Fact]
+    public void TargetLatentsAreAPosteriorSampleOrItsMeanAndConsumeTheSameDraws()
+    {
+        using var vae = AutoencoderKL.Load(Sd("vae", "config.json"), Sd("vae", "diffusion_pytorch_model.safetensors"));
+        using var images = rand([2, 3, 32, 32], generator: new Generator(4)) * 2 - 1;
+        using var _ = no_grad();
+        var posterior = vae.Encode(images);
+        var scale = vae.Config.ScalingFactor;
+        using var g = new Generator(8);
+        var mean = InstructObjective.EncodeLatents(vae, images, g, sample: false);
+        var afterMean = randn([3], generator: g);
+        g.manual_seed(8);
+        var sample = InstructObjective.EncodeLatents(vae, images, g, sample: true);
+        var afterSample = randn([3], generator: g);
+        g.manual_seed(8);
+        var eps = randn(posterior.Mean.shape, generator: g);
+
+        TensorAssert.Close(posterior.Mean * scale, mean, 1e-6, 1e-6, "mean mode");
+        TensorAssert.Close((posterior.Mean + posterior.Std * eps) * scale, sample, 1e-6, 1e-6, "sample mode");
+        Assert.True((sample - mean).abs().max().item<float>() > 1e-3, "the sample differs from the mean");
+        TensorAssert.Equal(afterMean, afterSample, "draws after the latents");
     }
 
     string Manifest()

@@ -78,19 +78,31 @@ public sealed class StandInTrainingTests : IDisposable
         Assert.Equal(1.0, latents.std().item<float>(), 3);
     }
 
+    /// <summary>Twelve scenes, a CLIP tokenizer over their words, a tiny VAE (seed 0, eval mode) and the demo's noise schedule.</summary>
+    (StandInData Data, ClipTokenizer Tokenizer, int Vocab, AutoencoderKL Vae, DDPMScheduler Noise) TextToImageInputs()
+    {
+        var data = Scenes(12);
+        var tokenizerDir = Path.Combine(_dir, "tokenizer");
+        var vocab = ClipVocabularyWriter.Write(tokenizerDir, WordList.FromTexts(data.Pairs.Select(p => p.Caption)));
+        manual_seed(0);
+        var vae = new AutoencoderKL(AutoencoderKLConfig.Parse(TinyVae));
+        vae.eval();
+        var noise = new DDPMScheduler(new SchedulerConfig { NumTrainTimesteps = 1000, BetaSchedule = "linear", BetaStart = 1e-4, BetaEnd = 0.02 });
+        return (data, ClipTokenizer.FromFolder(tokenizerDir), vocab, vae, noise);
+    }
+
+    static CLIPTextModel TinyTextEncoder(int vocab) =>
+        new(new CLIPTextConfig { HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2, VocabSize = vocab });
+
     [Fact]
     public void TextToImageLossGoesDownAndTheVaeStaysBitIdentical()
     {
-        using var data = Scenes(12);
-        var tokenizerDir = Path.Combine(_dir, "tokenizer");
-        var vocab = ClipVocabularyWriter.Write(tokenizerDir, WordList.FromTexts(data.Pairs.Select(p => p.Caption)));
-        var tokenizer = ClipTokenizer.FromFolder(tokenizerDir);
-        manual_seed(0);
-        using var vae = new AutoencoderKL(AutoencoderKLConfig.Parse(TinyVae));
-        vae.eval();
-        using var text = new CLIPTextModel(new CLIPTextConfig { HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2, VocabSize = vocab });
+        var (data, tokenizer, vocab, vae, noise) = TextToImageInputs();
+        using var _data = data;
+        using var _vae = vae;
+        using var _noise = noise;
+        using var text = TinyTextEncoder(vocab);
         using var unet = new UNet2DConditionModel(UNet2DConditionConfig.Parse(TinyUNet));
-        using var noise = new DDPMScheduler(new SchedulerConfig { NumTrainTimesteps = 1000, BetaSchedule = "linear", BetaStart = 1e-4, BetaEnd = 0.02 });
         var vaeBefore = vae.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 
         // The loss on a fixed batch (fixed noise and timesteps), before and after training.
@@ -121,20 +133,16 @@ public sealed class StandInTrainingTests : IDisposable
     [Fact]
     public void TextToImagePhaseStoppedAndResumedEndsBitIdenticalToAnUninterruptedOne()
     {
-        using var data = Scenes(12);
-        var tokenizerDir = Path.Combine(_dir, "tokenizer");
-        var vocab = ClipVocabularyWriter.Write(tokenizerDir, WordList.FromTexts(data.Pairs.Select(p => p.Caption)));
-        var tokenizer = ClipTokenizer.FromFolder(tokenizerDir);
-        manual_seed(0);
-        using var vae = new AutoencoderKL(AutoencoderKLConfig.Parse(TinyVae));
-        vae.eval();
-        using var noise = new DDPMScheduler(new SchedulerConfig { NumTrainTimesteps = 1000, BetaSchedule = "linear", BetaStart = 1e-4, BetaEnd = 0.02 });
+        var (data, tokenizer, vocab, vae, noise) = TextToImageInputs();
+        using var _data = data;
+        using var _vae = vae;
+        using var _noise = noise;
         var settings = new TextToImageSettings { Steps = 7, BatchSize = 4, WarmupSteps = 2, EmaDecay = 0.5, CheckpointEvery = 2, Seed = 9 };
 
         Dictionary<string, Tensor> Run(long initSeed, string? checkpointDir, CancellationTokenSource? stop = null, int stopAfter = 0)
         {
             manual_seed(initSeed);
-            using var text = new CLIPTextModel(new CLIPTextConfig { HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2, VocabSize = vocab });
+            using var text = TinyTextEncoder(vocab);
             using var unet = new UNet2DConditionModel(UNet2DConditionConfig.Parse(TinyUNet));
             using (var reporter = new ProgressReporter(TextWriter.Null, null, settings.Steps))
                 TextToImageTraining.Train(text, unet, tokenizer, noise, vae, data, settings, reporter, stop?.Token ?? CancellationToken.None,

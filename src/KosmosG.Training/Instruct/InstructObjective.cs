@@ -24,6 +24,10 @@ public sealed record InstructSettings
     public double DropEntityWord { get; init; } = 0.5;
     /// <summary>Target image side; null = the U-Net's sample size x the VAE factor (512 for SD v1.5).</summary>
     public int? Resolution { get; init; }
+    /// <summary>Targets are a sample of the VAE posterior (official latent_dist.sample(): SD's VAE has a posterior
+    /// std near 0, so it is the mean in all but name). False takes the mean, for a U-Net trained on posterior means,
+    /// like the demo's stand-in, whose small VAE keeps a posterior std of about 0.5 its U-Net never saw.</summary>
+    public bool SampleLatents { get; init; } = true;
 }
 
 /// <summary>
@@ -139,7 +143,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         using (no_grad())
         {
             var target = ManifestImages.Stack(batch.TargetPixels, batch.Resolution).to(_vae.parameters().First().dtype, device);
-            latents = EncodeLatents(target, generator);
+            latents = EncodeLatents(_vae, target, generator, _settings.SampleLatents);
         }
         var noise = randn(latents.shape, generator: generator).to(device);
         var timesteps = randint(0, _noise.NumTrainTimesteps, [n], generator: generator).to(device);
@@ -147,12 +151,14 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         return new ObjectiveOutput(loss, new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() });
     }
 
-    /// <summary>VAE latent_dist.sample() x scaling factor (0.18215 for SD v1.5), noise drawn on the CPU generator.</summary>
-    Tensor EncodeLatents(Tensor images, Generator generator)
+    /// <summary>VAE latent_dist.sample() (or its mean) x scaling factor (0.18215 for SD v1.5), float32. The sample's
+    /// noise is drawn on the CPU generator either way, so the draws after it are the same in both modes.</summary>
+    public static Tensor EncodeLatents(AutoencoderKL vae, Tensor images, Generator generator, bool sample)
     {
-        var posterior = _vae.Encode(images);
+        var posterior = vae.Encode(images);
         var eps = randn(posterior.Mean.shape, generator: generator).to(posterior.Mean.device);
-        return (posterior.Mean.to(ScalarType.Float32) + posterior.Std.to(ScalarType.Float32) * eps) * _vae.Config.ScalingFactor;
+        var latents = sample ? posterior.Mean.to(ScalarType.Float32) + posterior.Std.to(ScalarType.Float32) * eps : posterior.Mean.to(ScalarType.Float32);
+        return latents * vae.Config.ScalingFactor;
     }
 
     public void Dispose()
