@@ -4,5 +4,5 @@ namespace KosmosG.ToyWorld;
 public sealed record ToyEvalReport(IReadOnlyList<ToyEvalResult> Results, ToyScoreSummary Summary)
 {
     public TimeSpan TimePerImage =>
-        Results.Count == 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Results.Average(r => r.Elapsed.Ticks));
+        Results.Count == 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Round(Results.Average(r => r.Elapsed.Ticks)));
 }
