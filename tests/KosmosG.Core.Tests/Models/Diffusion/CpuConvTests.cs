@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace KosmosG.Tests.Models.Diffusion;
 
+/// <summary>Modules and inputs are float32 explicitly: parallel tests build fp16/bf16 models under libtorch's
+/// process-wide default dtype.</summary>
 public class CpuConvTests
 {
     [Theory]
@@ -12,8 +14,8 @@ public class CpuConvTests
     public void LargeFloat32ConvolutionsThroughIm2ColMatchTheDirectConvolution(int stride, int padding)
     {
         // 1024x1024x3x3 weights (37.7 MB) take the im2col path; the direct call is the reference.
-        using var conv = nn.Conv2d(1024, 1024, 3, stride: stride, padding: padding);
-        using var input = randn(2, 1024, 5, 7, generator: new Generator(3, CPU));
+        using var conv = nn.Conv2d(1024, 1024, 3, stride: stride, padding: padding, dtype: ScalarType.Float32);
+        using var input = randn([2, 1024, 5, 7], ScalarType.Float32, generator: new Generator(3, CPU));
         using var mode = inference_mode();
         using var expected = conv.call(input);
         using var actual = CpuConv.Call(conv, input);
@@ -23,8 +25,8 @@ public class CpuConvTests
     [Fact]
     public void Bf16ConvolutionsWithOddOutputChannelsGoThroughChannelsLast()
     {
-        using var conv = nn.Conv2d(64, 4, 3, padding: 1);
-        using var input = randn(1, 64, 8, 8, generator: new Generator(5, CPU));
+        using var conv = nn.Conv2d(64, 4, 3, padding: 1, dtype: ScalarType.Float32);
+        using var input = randn([1, 64, 8, 8], ScalarType.Float32, generator: new Generator(5, CPU));
         using var mode = inference_mode();
         using var expected = conv.call(input);
         conv.to(ScalarType.BFloat16);
