@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 
 namespace KosmosG.Tests.Training;
 
-[Collection(nameof(ProcessWideThreadCount))]
+[Collection(nameof(ProcessWideTorchState))]
 public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposable
 {
     readonly TinyTrainingSetup _setup = new();

@@ -14,6 +14,7 @@ using static TorchSharp.torch;
 namespace KosmosG.Tests.Training;
 
 /// <summary>Stage 0 of the demo recipe: the stand-in VAE and text-to-image model learn, and the frozen VAE stays frozen.</summary>
+[Collection(nameof(ProcessWideTorchState))]
 public sealed class StandInTrainingTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("standin-").FullName;
