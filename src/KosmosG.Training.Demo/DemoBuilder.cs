@@ -173,9 +173,9 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         using var vae = AutoencoderKL.Load(Component("vae", "config.json"), Component("vae", DiffusersWeights), compute.Device, compute.DType);
         using var textEncoder = CLIPTextModel.Load(Component("text_encoder", "config.json"), Component("text_encoder", "model.safetensors"), compute.Device, compute.DType);
         using var unet = UNet2DConditionModel.Load(Component("unet", "config.json"), Component("unet", DiffusersWeights), compute.Device, compute.DType);
-        var schedulerConfig = StandInFolder.ReadConfig(Component("scheduler", "scheduler_config.json"));
         if (settings.PredictionType is not null)
         {
+            var schedulerConfig = StandInFolder.ReadConfig(Component("scheduler", "scheduler_config.json"));
             schedulerConfig["prediction_type"] = settings.PredictionType;
             StandInFolder.WriteComponent(partial, "scheduler", schedulerConfig, null, "", "scheduler_config.json");
         }

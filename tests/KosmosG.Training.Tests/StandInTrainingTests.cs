@@ -79,8 +79,19 @@ public sealed class StandInTrainingTests : IDisposable
         Assert.Equal(1.0, latents.std().item<float>(), 3);
     }
 
+    /// <summary>What a text-to-image phase reads besides the modules it trains; disposes what it holds.</summary>
+    sealed record TextToImageInputs(StandInData Data, ClipTokenizer Tokenizer, int Vocab, AutoencoderKL Vae, DDPMScheduler Noise) : IDisposable
+    {
+        public void Dispose()
+        {
+            Data.Dispose();
+            Vae.Dispose();
+            Noise.Dispose();
+        }
+    }
+
     /// <summary>Twelve scenes, a CLIP tokenizer over their words, a tiny VAE (seed 0, eval mode) and the demo's noise schedule.</summary>
-    (StandInData Data, ClipTokenizer Tokenizer, int Vocab, AutoencoderKL Vae, DDPMScheduler Noise) TextToImageInputs()
+    TextToImageInputs NewTextToImageInputs()
     {
         var data = Scenes(12);
         var tokenizerDir = Path.Combine(_dir, "tokenizer");
@@ -89,7 +100,7 @@ public sealed class StandInTrainingTests : IDisposable
         var vae = new AutoencoderKL(AutoencoderKLConfig.Parse(TinyVae));
         vae.eval();
         var noise = new DDPMScheduler(new SchedulerConfig { NumTrainTimesteps = 1000, BetaSchedule = "linear", BetaStart = 1e-4, BetaEnd = 0.02 });
-        return (data, ClipTokenizer.FromFolder(tokenizerDir), vocab, vae, noise);
+        return new TextToImageInputs(data, ClipTokenizer.FromFolder(tokenizerDir), vocab, vae, noise);
     }
 
     static CLIPTextModel TinyTextEncoder(int vocab) =>
@@ -98,10 +109,8 @@ public sealed class StandInTrainingTests : IDisposable
     [Fact]
     public void TextToImageLossGoesDownAndTheVaeStaysBitIdentical()
     {
-        var (data, tokenizer, vocab, vae, noise) = TextToImageInputs();
-        using var _data = data;
-        using var _vae = vae;
-        using var _noise = noise;
+        using var inputs = NewTextToImageInputs();
+        var (data, tokenizer, vocab, vae, noise) = inputs;
         using var text = TinyTextEncoder(vocab);
         using var unet = new UNet2DConditionModel(UNet2DConditionConfig.Parse(TinyUNet));
         var vaeBefore = vae.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
@@ -134,10 +143,8 @@ public sealed class StandInTrainingTests : IDisposable
     [Fact]
     public void TextToImagePhaseStoppedAndResumedEndsBitIdenticalToAnUninterruptedOne()
     {
-        var (data, tokenizer, vocab, vae, noise) = TextToImageInputs();
-        using var _data = data;
-        using var _vae = vae;
-        using var _noise = noise;
+        using var inputs = NewTextToImageInputs();
+        var (data, tokenizer, vocab, vae, noise) = inputs;
         var settings = new TextToImageSettings { Steps = 7, BatchSize = 4, WarmupSteps = 2, EmaDecay = 0.5, CheckpointEvery = 2, Seed = 9 };
 
         Dictionary<string, Tensor> Run(long initSeed, string? checkpointDir, CancellationTokenSource? stop = null, int stopAfter = 0)
