@@ -85,8 +85,11 @@ public sealed class AlignmentTrainingTests(ITestOutputHelper output) : IDisposab
         }
         var resumeDir = CheckpointStore.ResolveResume(Path.Combine(_setup.Root, "split"));
         Assert.EndsWith("step-0000003", resumeDir);
-        var resumed = Run(_setup.Options(manifest, "split", steps: 8, batchSize: 3, resume: Path.Combine(_setup.Root, "split")), resumeDir);
+        // Saving every 2 steps and keeping 1 checkpoint: the checkpoint the run resumed from, which each save copies the
+        // config and tokenizer from, must survive the pruning.
+        var resumed = Run(_setup.Options(manifest, "split", steps: 8, batchSize: 3, resume: Path.Combine(_setup.Root, "split")) with { SaveEvery = 2, Keep = 1 }, resumeDir);
         Assert.Equal(8, resumed.Step);
+        Assert.Equal(["step-0000003", "step-0000008"], Directory.GetDirectories(Path.Combine(_setup.Root, "split"), "step-*").Select(Path.GetFileName).Order());
 
         TinyTrainingSetup.AssertSameWeights(Path.Combine(straight.LastCheckpoint!, KosmosGModelFolder.WeightsFile),
             Path.Combine(resumed.LastCheckpoint!, KosmosGModelFolder.WeightsFile));

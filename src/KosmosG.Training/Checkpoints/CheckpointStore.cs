@@ -26,7 +26,8 @@ public sealed class CheckpointStore
     }
 
     public string OutputDir { get; }
-    /// <summary>How many checkpoints to keep (oldest deleted first); 0 keeps all.</summary>
+    /// <summary>How many checkpoints to keep (oldest deleted first; never the one a run resumed from, which its later
+    /// saves copy the tokenizer and config from); 0 keeps all.</summary>
     public int Keep { get; }
 
     public static string FolderName(long step) => "step-" + step.ToString("D7", CultureInfo.InvariantCulture);
@@ -98,7 +99,7 @@ public sealed class CheckpointStore
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(tmp, final);
         File.WriteAllText(Path.Combine(OutputDir, LatestFile), name + "\n");
-        Prune(name);
+        Prune(name, source.Root);
         return final;
     }
 
@@ -124,10 +125,12 @@ public sealed class CheckpointStore
         foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
-    void Prune(string newest)
+    void Prune(string newest, string source)
     {
         if (Keep <= 0) return;
+        var sourceDir = Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar);
         var old = Directory.GetDirectories(OutputDir, "step-*")
+            .Where(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar) != sourceDir)
             .Select(Path.GetFileName)
             .Where(n => n is not null && !n.EndsWith(".partial", StringComparison.Ordinal) && n != newest)
             .OrderByDescending(n => n, StringComparer.Ordinal)
