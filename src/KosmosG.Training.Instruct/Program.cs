@@ -12,8 +12,10 @@ return TrainerHost.Main(args, "kosmosg-train-instruct",
           --drop-caption P       edits: probability of dropping the input caption (default 0.5, official)
           --drop-entity-word P   compositions: probability of replacing an entity's words by its image (default 0.5)
           --resolution N         target image side (default: U-Net sample size x 8, i.e. 512 for SD v1.5)
+          --caption-alignment W  add W x MSE(condition, SD text encoder output of the target caption) for captions and
+                                 compositions (default 0, official: the diffusion loss alone)
     """,
-    ["--sd", "--cfg-dropout", "--drop-caption", "--drop-entity-word", "--resolution"], [],
+    ["--sd", "--cfg-dropout", "--drop-caption", "--drop-entity-word", "--resolution", "--caption-alignment"], [],
     (cl, options, folder, stop) =>
     {
         manual_seed(options.Seed);
@@ -23,6 +25,7 @@ return TrainerHost.Main(args, "kosmosg-train-instruct",
             DropCaption = cl.Double("--drop-caption", 0.5, 0, 1),
             DropEntityWord = cl.Double("--drop-entity-word", 0.5, 0, 1),
             Resolution = cl.String("--resolution") is null ? null : cl.Int("--resolution", 512, min: 8),
+            CaptionAlignment = cl.Double("--caption-alignment", 0, 0, 1000),
         };
         var train = InstructExample.ReadManifest(options.DataManifest);
         var val = TrainerHost.ReadOptional(options.ValidationManifest, InstructExample.ReadManifest);

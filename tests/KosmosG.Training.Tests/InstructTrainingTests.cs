@@ -1,6 +1,8 @@
+using KosmosG.Models.Clip;
 using KosmosG.Models.Diffusion;
 using KosmosG.Pipelines;
 using KosmosG.Schedulers;
+using KosmosG.Tokenizers;
 using KosmosG.Training.Checkpoints;
 using KosmosG.Training.Data;
 using KosmosG.Training.Instruct;
@@ -107,6 +109,46 @@ public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposabl
         var batch = objective.Build(examples, examples.Select((_, i) => new Random(i)).ToList());
         using var g = new Generator(3);
         return objective.Forward(batch, g).Loss.item<float>();
+    }
+
+    /// <summary>
+    /// Caption alignment adds weight x the mean, over the examples whose target caption is known (the caption and the
+    /// composition; not the interleaved prompt or the edit), of the MSE between each prompt's condition and the SD
+    /// text encoder's output for the caption; the diffusion part and its random draws are unchanged. The hand
+    /// computation encodes each prompt alone (the batch pads them): 1e-5 relative.
+    /// </summary>
+    [Fact]
+    public void CaptionAlignmentAddsTheWeightedCaptionMseOfCaptionedExamples()
+    {
+        var examples = InstructExample.ReadManifest(Manifest());
+        Random[] Draws() => [.. examples.Select((_, i) => new Random(i))];
+        using var plain = Load(_setup.ModelDir);
+        using var aligned = InstructObjective.Load(_setup.ModelDir, Fixtures.Sd15TinyPipeline, ComputeOptions.Cpu, new InstructSettings { CaptionAlignment = 0.5 });
+        using var _ = no_grad();
+        var batch = aligned.Build(examples, Draws());
+        Assert.Equal([true, true, false, false], batch.HasCaption);
+        var withAlignment = aligned.Forward(batch, new Generator(3));
+        var diffusionOnly = plain.Forward(plain.Build(examples, Draws()), new Generator(3));
+
+        using var clip = CLIPTextModel.Load(Sd("text_encoder", "config.json"), Sd("text_encoder", "model.safetensors"));
+        var tokenizer = ClipTokenizer.FromFolder(Path.Combine(Fixtures.Sd15TinyPipeline, "tokenizer"));
+        // The caption example has no image; the composition's two entity images come first in the batch's list.
+        var pixels = new[] { (Tensor?)null, ManifestImages.Stack(batch.EntityPixels[..2], batch.EntitySize) };
+        var expected = 0.0;
+        foreach (var (i, caption) in new[] { (0, "a small cat on a table"), (1, "a dog and a tree at night") })
+        {
+            using var tokens = tensor(batch.Tokens[i], [1, batch.Tokens[i].Length]);
+            using var mask = tensor(batch.ImageMasks[i], [1, batch.ImageMasks[i].Length]);
+            var condition = aligned.Model.EncodePrompt(tokens, pixels[i] is null ? null : mask, pixels[i]);
+            var target = clip.forward(tokenizer.EncodeBatch([caption]));
+            expected += (condition - target).square().mean().item<float>() / 2;
+        }
+
+        var mse = withAlignment.Metrics["caption_mse"];
+        Assert.True(Math.Abs(mse - expected) <= 1e-5 * expected, $"caption_mse {mse:R}, hand computation {expected:R}");
+        var added = withAlignment.Loss.item<float>() - diffusionOnly.Loss.item<float>();
+        Assert.True(Math.Abs(added - 0.5 * expected) <= 1e-5 * withAlignment.Loss.item<float>(), $"loss grew by {added:R}, expected 0.5 x {expected:R}");
+        Assert.False(diffusionOnly.Metrics.ContainsKey("caption_mse"));
     }
 
     [Fact]

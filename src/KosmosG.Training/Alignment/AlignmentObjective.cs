@@ -17,21 +17,17 @@ namespace KosmosG.Training.Alignment;
 /// </summary>
 public sealed class AlignmentObjective : ITrainingObjective<CaptionExample, CaptionBatch>
 {
-    readonly CLIPTextModel _clip;
-    readonly ClipTokenizer _clipTokenizer;
+    readonly ClipTextTargets _targets;
     readonly KosmosGPromptBuilder _prompts;
     readonly ComputeOptions _compute;
 
-    public AlignmentObjective(KosmosGModel model, CLIPTextModel clip, ClipTokenizer clipTokenizer, KosmosGPromptBuilder prompts, ComputeOptions compute)
+    public AlignmentObjective(KosmosGModel model, ClipTextTargets targets, KosmosGPromptBuilder prompts, ComputeOptions compute)
     {
         Model = model;
-        _clip = clip;
-        _clipTokenizer = clipTokenizer;
+        _targets = targets;
         _prompts = prompts;
         _compute = compute;
         model.to(compute.Device, compute.DType);
-        clip.to(compute.Device, compute.DType).eval();
-        TrainableParameters.FreezeAll(clip);
         Trainable = TrainableParameters.Select(model, IsTrainable);
     }
 
@@ -62,25 +58,20 @@ public sealed class AlignmentObjective : ITrainingObjective<CaptionExample, Capt
             if (report.Missing.Count > 0)
                 log.WriteLine($"AlignerNet: {report.Missing.Count} tensor(s) not in the checkpoint start from a fresh initialisation (e.g. {report.Missing[0]})");
         }
-        var sd = DiffusersFolder.Open(sdDir);
-        var clip = CLIPTextModel.Load(sd.ConfigPath("text_encoder"), sd.WeightsPath("text_encoder"));
-        var tokenizer = ClipTokenizer.FromFolder(sd.ComponentDir("tokenizer"));
-        var prompts = folder.PromptBuilder(config);
-        return new AlignmentObjective(model, clip, tokenizer, prompts, compute);
+        return new AlignmentObjective(model, ClipTextTargets.Load(sdDir, compute), folder.PromptBuilder(config), compute);
     }
 
     public CaptionBatch Build(IReadOnlyList<CaptionExample> examples, IReadOnlyList<Random> random)
     {
         var tokens = new long[examples.Count][];
-        var clipLength = _clipTokenizer.ModelMaxLength;
-        var clipIds = new long[examples.Count * clipLength];
+        var clipIds = new long[examples.Count * _targets.Length];
         for (var i = 0; i < examples.Count; i++)
         {
             try { tokens[i] = _prompts.BuildNegative(examples[i].Caption).Tokens; }
             catch (PromptException e) { throw new InvalidDataException($"manifest line {examples[i].Line}: {e.Message}", e); }
-            _clipTokenizer.Encode(examples[i].Caption).CopyTo(clipIds, i * clipLength);
+            _targets.Encode(examples[i].Caption, clipIds, i);
         }
-        return new CaptionBatch(tokens, clipIds, clipLength);
+        return new CaptionBatch(tokens, clipIds);
     }
 
     public int Count(CaptionBatch batch) => batch.Count;
@@ -89,12 +80,7 @@ public sealed class AlignmentObjective : ITrainingObjective<CaptionExample, Capt
     {
         var device = _compute.Device;
         var tokens = PadRight(batch.Tokens, Model.Config.PaddingIdx).to(device);
-        Tensor target;
-        using (no_grad())
-        {
-            using var clipIds = tensor(batch.ClipIds, [batch.Count, batch.ClipLength], ScalarType.Int64, device);
-            target = _clip.forward(clipIds);
-        }
+        var target = _targets.Forward(batch.ClipIds, batch.Count);
         var result = AlignmentLoss.Compute(Model, tokens, target);
         return new ObjectiveOutput(result.Losses.Loss, new Dictionary<string, double>
         {
@@ -116,7 +102,7 @@ public sealed class AlignmentObjective : ITrainingObjective<CaptionExample, Capt
 
     public void Dispose()
     {
-        _clip.Dispose();
+        _targets.Dispose();
         Model.Dispose();
     }
 }

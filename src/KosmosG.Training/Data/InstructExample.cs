@@ -28,6 +28,9 @@ public sealed record InstructExample(
     InstructKind Kind, int Line, string TargetPath, string? Text, IReadOnlyList<EntitySpan> Entities,
     IReadOnlyList<string> Images, string? Instruction)
 {
+    /// <summary>The caption of the target image when the example gives it: captions and compositions.</summary>
+    public string? TargetCaption => Kind is InstructKind.Caption or InstructKind.Composition ? Text : null;
+
     /// <summary>The image placeholder of interleaved prompts (as the pipelines read them).</summary>
     public const string ImageMarker = "<i>";
 

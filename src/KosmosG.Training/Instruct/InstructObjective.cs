@@ -4,6 +4,7 @@ using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Schedulers;
 using KosmosG.Tokenizers;
+using KosmosG.Training.Alignment;
 using KosmosG.Training.Data;
 using KosmosG.Training.Loop;
 using KosmosG.Training.Optimization;
@@ -28,6 +29,11 @@ public sealed record InstructSettings
     /// std near 0, so it is the mean in all but name). False takes the mean, for a U-Net trained on posterior means,
     /// like the demo's stand-in, whose small VAE keeps a posterior std of about 0.5 its U-Net never saw.</summary>
     public bool SampleLatents { get; init; } = true;
+    /// <summary>Weight of a caption-alignment term added to the diffusion loss (0, the official recipe, leaves it out):
+    /// the MSE between the condition of an example whose target caption is known (captions, compositions) and the SD
+    /// text encoder's output for that caption, i.e. stage 2's target on prompts whose entities are images. It tells the
+    /// MLLM that an image stands for the words it replaces, which the diffusion loss alone conveys only through the U-Net.</summary>
+    public double CaptionAlignment { get; init; }
 }
 
 /// <summary>
@@ -46,10 +52,15 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
     readonly ManifestImages _images = new();
     readonly ComputeOptions _compute;
     readonly InstructSettings _settings;
+    readonly ClipTextTargets? _captions;
 
     public InstructObjective(KosmosGModel model, UNet2DConditionModel unet, AutoencoderKL vae, DDPMScheduler noise,
-        KosmosGPromptBuilder prompts, ComputeOptions compute, InstructSettings settings)
+        KosmosGPromptBuilder prompts, ComputeOptions compute, InstructSettings settings, ClipTextTargets? captions = null)
     {
+        if ((settings.CaptionAlignment > 0) != (captions is not null))
+            throw new ArgumentException("caption alignment needs the SD text encoder as its target, and only it does", nameof(captions));
+        if (captions is not null && captions.Length != model.Config.Aligner.NumQueries)
+            throw new ArgumentException($"the text encoder gives {captions.Length} positions but AlignerNet {model.Config.Aligner.NumQueries}", nameof(captions));
         Model = model;
         _unet = unet;
         _vae = vae;
@@ -57,6 +68,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         _prompts = prompts;
         _compute = compute;
         _settings = settings;
+        _captions = captions;
         Resolution = settings.Resolution ?? (unet.Config.SampleSize is int sample ? sample * (1 << (vae.Config.BlockOutChannels.Length - 1))
             : throw new ArgumentException("the U-Net config has no sample_size: pass the training resolution explicitly"));
         _entityPreprocessor = model.Config.Vision.CreatePreprocessor();
@@ -93,7 +105,8 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var vae = AutoencoderKL.Load(sd.ConfigPath("vae"), sd.WeightsPath("vae"));
         var noise = new DDPMScheduler(SchedulerConfig.Load(sd.ConfigPath("scheduler")));
         var prompts = folder.PromptBuilder(config, maxImages: int.MaxValue);
-        return new InstructObjective(model, unet, vae, noise, prompts, compute, settings);
+        var captions = settings.CaptionAlignment > 0 ? ClipTextTargets.Load(sdDir, compute) : null;
+        return new InstructObjective(model, unet, vae, noise, prompts, compute, settings, captions);
     }
 
     public InstructBatch Build(IReadOnlyList<InstructExample> examples, IReadOnlyList<Random> random)
@@ -102,6 +115,8 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var masks = new bool[examples.Count][];
         var entities = new List<float[]>();
         var targets = new float[examples.Count][];
+        var captionIds = _captions is null ? [] : new long[examples.Count * _captions.Length];
+        var hasCaption = new bool[examples.Count];
         for (var i = 0; i < examples.Count; i++)
         {
             var example = examples[i];
@@ -115,8 +130,13 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
             catch (PromptException e) { throw new InvalidDataException($"manifest line {example.Line}: {e.Message}", e); }
             foreach (var path in images) entities.Add(_images.Pixels(_entityPreprocessor, path, example.Line));
             targets[i] = _images.Pixels(_targetPreprocessor, example.TargetPath, example.Line);
+            if (_captions is not null && example.TargetCaption is string caption)
+            {
+                _captions.Encode(caption, captionIds, i);
+                hasCaption[i] = true;
+            }
         }
-        return new InstructBatch(tokens, masks, [.. entities], _entityPreprocessor.Size, targets, Resolution);
+        return new InstructBatch(tokens, masks, [.. entities], _entityPreprocessor.Size, targets, Resolution, captionIds, hasCaption);
     }
 
     public int Count(InstructBatch batch) => batch.Count;
@@ -132,7 +152,8 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var (tokens, mask) = _prompts.Pad(batch.Tokens.Select((t, i) => new PromptTokens(t, batch.ImageMasks[i])).ToList());
         var pixels = batch.EntityPixels.Length == 0 ? null
             : ManifestImages.Stack(batch.EntityPixels, batch.EntitySize).to(dtype, device);
-        var condition = Model.EncodePrompt(tokens.to(device), pixels is null ? null : mask.to(device), pixels);
+        var prompted = Model.EncodePrompt(tokens.to(device), pixels is null ? null : mask.to(device), pixels);
+        var condition = prompted;
         if (drop.any().item<bool>())
         {
             var uncond = Model.EncodeUnconditional();
@@ -148,7 +169,24 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var noise = randn(latents.shape, generator: generator).to(device);
         var timesteps = randint(0, _noise.NumTrainTimesteps, [n], generator: generator).to(device);
         var loss = DiffusionLoss.Compute(_unet, _noise, latents, noise, timesteps, condition);
-        return new ObjectiveOutput(loss, new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() });
+        var metrics = new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() };
+        if (_captions is not null && batch.HasCaption.Any(h => h))
+        {
+            var alignment = CaptionAlignmentLoss(prompted, _captions.Forward(batch.CaptionIds, n), batch.HasCaption);
+            metrics["caption_mse"] = alignment.item<float>();
+            loss = loss + _settings.CaptionAlignment * alignment;
+        }
+        return new ObjectiveOutput(loss, metrics);
+    }
+
+    /// <summary>Mean over the examples with a caption of the per-example MSE between condition and text-encoder output
+    /// (float32), on the prompt's own condition whether or not CFG dropout replaced it for the diffusion loss.</summary>
+    public static Tensor CaptionAlignmentLoss(Tensor condition, Tensor target, bool[] hasCaption)
+    {
+        using var scope = NewDisposeScope();
+        var perExample = (condition.to(ScalarType.Float32) - target.to(ScalarType.Float32, condition.device)).square().mean([1, 2]);
+        using var rows = tensor(hasCaption, device: condition.device);
+        return perExample.masked_select(rows).mean().MoveToOuterDisposeScope();
     }
 
     /// <summary>VAE latent_dist.sample() (or its mean) x scaling factor (0.18215 for SD v1.5), float32. The sample's
@@ -163,6 +201,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
 
     public void Dispose()
     {
+        _captions?.Dispose();
         _noise.Dispose();
         _vae.Dispose();
         _unet.Dispose();
