@@ -15,6 +15,9 @@ public sealed record VaeTrainingSettings
     /// <summary>Weight of the KL term (summed over latent elements, mean over the batch); SD's VAE used 1e-6.</summary>
     public double KlWeight { get; init; } = 1e-6;
     public int Seed { get; init; }
+    /// <summary>Fine-tunes only the decoder (and post_quant_conv) on posterior means, as SD's ft-MSE VAE was made: the
+    /// encoder, hence the latent space a U-Net is trained in, stays as it is; the KL term is then a constant.</summary>
+    public bool DecoderOnly { get; init; }
 }
 
 /// <summary>
@@ -27,7 +30,7 @@ public static class VaeTraining
 {
     public static double Train(AutoencoderKL vae, Tensor images, VaeTrainingSettings settings, ProgressReporter reporter, CancellationToken stop)
     {
-        var parameters = TrainableParameters.Select(vae, _ => true);
+        var parameters = TrainableParameters.Select(vae, name => !settings.DecoderOnly || IsDecoder(name));
         using var optimizer = new MixedPrecisionOptimizer(parameters, StandInOptimizer.Settings);
         var schedule = new PolynomialDecaySchedule(settings.LearningRate, settings.WarmupSteps, settings.Steps);
         using var generator = new Generator((ulong)settings.Seed);
@@ -44,7 +47,8 @@ public static class VaeTraining
             var x = images.index_select(0, rows).to(dtype, device);
             var posterior = vae.Encode(x);
             var eps = randn(posterior.Mean.shape, generator: generator).to(dtype, device);
-            var reconstruction = vae.Decode(posterior.Mean + posterior.Std * eps).to(ScalarType.Float32);
+            var z = settings.DecoderOnly ? posterior.Mean : posterior.Mean + posterior.Std * eps;
+            var reconstruction = vae.Decode(z).to(ScalarType.Float32);
             var reconstructionLoss = (reconstruction - x.to(ScalarType.Float32)).square().mean();
             var mean = posterior.Mean.to(ScalarType.Float32);
             var logVar = posterior.LogVar.to(ScalarType.Float32);
@@ -61,6 +65,10 @@ public static class VaeTraining
         vae.eval();
         return mse;
     }
+
+    /// <summary>The decoder side of diffusers' AutoencoderKL: what decodes latents into pixels.</summary>
+    public static bool IsDecoder(string name) =>
+        name.StartsWith("decoder.", StringComparison.Ordinal) || name.StartsWith("post_quant_conv.", StringComparison.Ordinal);
 
     /// <summary>1 / std of the latent means of <paramref name="images"/>: scaled latents have unit variance.</summary>
     public static double ScalingFactor(AutoencoderKL vae, Tensor images, int batchSize = 64)
