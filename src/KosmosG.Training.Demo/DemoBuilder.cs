@@ -56,7 +56,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         });
         var instruct = RunStage("stage3-instruct", align, data.Compositions, recipe.Instruct, stop, (folder, options) =>
         {
-            using var objective = InstructObjective.Load(folder.Root, folder.StableDiffusionDir, compute, new InstructSettings { SampleLatents = false });
+            using var objective = InstructObjective.Load(folder.Root, folder.StableDiffusionDir, compute, recipe.InstructTuning);
             return new TrainingRunner<InstructExample, InstructBatch>(options, objective, InstructExample.ReadManifest(data.Compositions), null, folder, log).Run(stop);
         });
         DemoPublisher.Publish(instruct, outputDir);
@@ -66,7 +66,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
     sealed record DataManifests(string Scenes, string Captions, string Compositions);
 
     /// <summary>The manifests of every stage (JSONL + PNG, the format users prepare): scene-caption pairs for stages
-    /// 0 and 1, captions for stage 2, compositions without zero-shot subject images for stage 3.</summary>
+    /// 0 and 1, captions for stage 2, compositions (caption + image-given entities) without zero-shot subject images for stage 3.</summary>
     DataManifests WriteData()
     {
         var dir = Work("data");
@@ -81,9 +81,9 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
     }
 
     /// <summary>
-    /// Stage 0: the VAE on the scene images (stage0-vae/); the CLIP-like text encoder and U-Net trained together on
-    /// caption-latent pairs (stage0-base/); then further phases of both (stage0-refine-N/, the last one stage0-sd/, the
-    /// stand-in every later stage uses).
+    /// Stage 0: the VAE on the scene images (stage0-vae/), then its decoder alone (stage0-vae-decoder/); the CLIP-like
+    /// text encoder and U-Net trained together on caption-latent pairs (stage0-base/); then further phases of both
+    /// (stage0-refine-N/, the last one stage0-sd/, the stand-in every later stage uses).
     /// </summary>
     string BuildStandIn(string scenesManifest, CancellationToken stop)
     {
@@ -91,7 +91,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         if (File.Exists(Path.Combine(sd, "model_index.json"))) return sd;
         var examples = LmExample.ReadManifest(scenesManifest);
         using var data = StandInData.Load(examples);
-        var vaeDir = TrainVae(data, stop);
+        var vaeDir = FineTuneVaeDecoder(data, TrainVae(data, stop), stop);
         var baseDir = Work("stage0-base");
         if (!File.Exists(Path.Combine(baseDir, "model_index.json"))) TrainTextToImage(examples, data, vaeDir, baseDir, stop);
         var previous = baseDir;
@@ -119,6 +119,20 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
         vaeConfig["scaling_factor"] = VaeTraining.ScalingFactor(training, data.Images);
         StagingFolder.Write(vaeDir, partial => StandInFolder.WriteComponent(partial, "vae", vaeConfig, training, DiffusersWeights));
         return vaeDir;
+    }
+
+    /// <summary>The VAE of <paramref name="vaeDir"/> with its decoder fine-tuned (stage0-vae-decoder/).</summary>
+    string FineTuneVaeDecoder(StandInData data, string vaeDir, CancellationToken stop)
+    {
+        var output = Work("stage0-vae-decoder");
+        if (File.Exists(Path.Combine(output, "vae", DiffusersWeights))) return output;
+        log.WriteLine($"stage 0: VAE decoder on posterior means, {recipe.VaeDecoder.Steps} steps");
+        var config = Path.Combine(vaeDir, "vae", "config.json");
+        using var vae = AutoencoderKL.Load(config, Path.Combine(vaeDir, "vae", DiffusersWeights), compute.Device, compute.DType);
+        using (var reporter = new ProgressReporter(log, Work("stage0-vae-decoder.metrics.jsonl"), recipe.VaeDecoder.Steps))
+            VaeTraining.Train(vae, data.Images, recipe.VaeDecoder with { Seed = recipe.Seed }, reporter, stop);
+        StagingFolder.Write(output, partial => StandInFolder.WriteComponent(partial, "vae", StandInFolder.ReadConfig(config), vae, DiffusersWeights));
+        return output;
     }
 
     void TrainTextToImage(IReadOnlyList<LmExample> examples, StandInData data, string vaeDir, string output, CancellationToken stop) =>

@@ -30,7 +30,7 @@ public sealed class DemoRecipeTests : IDisposable
         var output = Path.Combine(_dir, "demo");
         var log = new StringWriter();
         new DemoBuilder(DemoRecipe.Quick, work, ConfigsDir(), ComputeOptions.Cpu, log).Build(output, CancellationToken.None);
-        foreach (var stage in new[] { "stage 0: VAE", "stage 0: text encoder", "(phase 1)", "(phase 2)", "stage1-lm:", "stage2-align:", "stage3-instruct:" })
+        foreach (var stage in new[] { "stage 0: VAE on", "stage 0: VAE decoder", "stage 0: text encoder", "(phase 1)", "(phase 2)", "stage1-lm:", "stage2-align:", "stage3-instruct:" })
             Assert.Contains(stage, log.ToString());
 
         Assert.Empty(Directory.GetDirectories(work, "*.resume"));

@@ -25,7 +25,10 @@ public static class ToyCaptions
         return new ToyInterleavedPrompt(Join(scene, parts), subjects, subjects.Select(ToyRenderer.RenderSubject).ToList());
     }
 
-    private static string Describe(ToyObject o) => $"a {o.Subject.Words} {o.Position.Phrase}";
+    /// <summary>The words an interleaved prompt replaces by the subject's image, e.g. "a red circle".</summary>
+    public static string Phrase(ToySubject subject) => $"a {subject.Words}";
+
+    private static string Describe(ToyObject o) => $"{Phrase(o.Subject)} {o.Position.Phrase}";
 
     private static string Join(ToyScene scene, IEnumerable<string> objectParts) =>
         $"{string.Join(" and ", objectParts)} on a {scene.Background.Name} background";

@@ -11,8 +11,10 @@ namespace KosmosG.ToyWorld;
 /// <list type="bullet">
 /// <item>stage 0/1, <see cref="WriteScenes"/>: <c>{"caption": "...", "image": "scenes/{scene key}.png"}</c></item>
 /// <item>stage 2, <see cref="WriteCaptions"/>: <c>{"caption": "..."}</c></item>
-/// <item>stage 3 and evaluation, <see cref="WriteCompositions"/>: <c>{"prompt": "... &lt;i&gt; ...", "images":
-/// ["subjects/{colour}-{shape}.png", ...] (one per marker, in order), "target": "scenes/{scene key}.png"}</c></item>
+/// <item>stage 3, <see cref="WriteCompositions"/> (the official OpenImage composition record): <c>{"caption": "...",
+/// "entities": [{"text": "a {colour} {shape}", "image": "subjects/{colour}-{shape}.png"}, ...] (the image-given
+/// objects, in caption order), "target": "scenes/{scene key}.png"}</c>; a trainer that replaces every entity's words
+/// by its image reads the prompt of <see cref="ToyCaptions.Interleaved"/>.</item>
 /// </list>
 /// Each distinct picture is one file named by its key (at most 1,890 scenes and 18 subjects), written once per call.
 /// </summary>
@@ -43,8 +45,8 @@ public static class ToyDatasetWriter
         var images = new ImageFiles(manifestPath);
         WriteLines(manifestPath, compositions.Select(c => JsonSerializer.Serialize(new
         {
-            prompt = ToyCaptions.Interleaved(c).Prompt,
-            images = c.ImageSubjects.Select(images.Subject).ToArray(),
+            caption = ToyCaptions.Caption(c.Scene),
+            entities = c.ImageSubjects.Select(s => new { text = ToyCaptions.Phrase(s), image = images.Subject(s) }).ToArray(),
             target = images.Scene(c.Scene),
         }, Json)));
     }

@@ -56,18 +56,19 @@ public sealed class ToyDatasetWriterTests : IDisposable
     }
 
     [Fact]
-    public void WritesCompositionsWithSubjectImagesInMarkerOrder()
+    public void WritesCompositionsWithSubjectImagesInCaptionOrder()
     {
         var compositions = ToyWorldSets.Compositions(30, seed: 4);
         var manifest = Path.Combine(root, "stage3.jsonl");
         ToyDatasetWriter.WriteCompositions(manifest, compositions);
         var records = ReadManifest(manifest);
-        Assert.Contains("<i>", File.ReadAllText(manifest)); // markers readable, not \u003C-escaped
         for (int i = 0; i < compositions.Count; i++)
         {
             var prompt = ToyCaptions.Interleaved(compositions[i]);
-            Assert.Equal(prompt.Prompt, records[i].GetProperty("prompt").GetString());
-            var images = records[i].GetProperty("images").EnumerateArray().Select(e => e.GetString()!).ToList();
+            Assert.Equal(ToyCaptions.Caption(compositions[i].Scene), records[i].GetProperty("caption").GetString());
+            var entities = records[i].GetProperty("entities").EnumerateArray().ToList();
+            Assert.Equal(prompt.Subjects.Select(s => $"a {s.Color.Name} {s.Shape.Name}"), entities.Select(e => e.GetProperty("text").GetString()));
+            var images = entities.Select(e => e.GetProperty("image").GetString()!).ToList();
             Assert.Equal(prompt.Subjects.Select(s => $"subjects/{s.Key}.png"), images);
             for (int k = 0; k < images.Count; k++)
                 Assert.Equal(prompt.Images[k].Pixels, DecodePng(Path.Combine(root, images[k])));
