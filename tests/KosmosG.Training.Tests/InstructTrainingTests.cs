@@ -126,7 +126,7 @@ public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposabl
         using var aligned = InstructObjective.Load(_setup.ModelDir, Fixtures.Sd15TinyPipeline, ComputeOptions.Cpu, new InstructSettings { CaptionAlignment = 0.5 });
         using var _ = no_grad();
         var batch = aligned.Build(examples, Draws());
-        Assert.Equal([true, true, false, false], batch.HasCaption);
+        Assert.Equal([0L, 1L], batch.CaptionRows);
         var withAlignment = aligned.Forward(batch, new Generator(3));
         var diffusionOnly = plain.Forward(plain.Build(examples, Draws()), new Generator(3));
 

@@ -69,7 +69,7 @@ public sealed class AlignmentObjective : ITrainingObjective<CaptionExample, Capt
         {
             try { tokens[i] = _prompts.BuildNegative(examples[i].Caption).Tokens; }
             catch (PromptException e) { throw new InvalidDataException($"manifest line {examples[i].Line}: {e.Message}", e); }
-            _targets.Encode(examples[i].Caption, clipIds, i);
+            _targets.Encode(examples[i].Caption).CopyTo(clipIds, i * _targets.Length);
         }
         return new CaptionBatch(tokens, clipIds);
     }

@@ -38,8 +38,8 @@ public sealed class ClipTextTargets : IDisposable
     /// <summary>Ids per caption (the tokenizer's model_max_length, 77 for SD v1.5).</summary>
     public int Length => _tokenizer.ModelMaxLength;
 
-    /// <summary>Writes the ids of <paramref name="caption"/> into row <paramref name="row"/> of a row-major [B x Length] array.</summary>
-    public void Encode(string caption, long[] ids, int row) => _tokenizer.Encode(caption).CopyTo(ids, row * Length);
+    /// <summary>The <see cref="Length"/> ids of <paramref name="caption"/> (padded / truncated as the text encoder reads them).</summary>
+    public long[] Encode(string caption) => _tokenizer.Encode(caption);
 
     /// <summary>The target of <paramref name="count"/> encoded rows: [count, Length, W], no gradient.</summary>
     public Tensor Forward(long[] ids, int count)

@@ -115,8 +115,8 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var masks = new bool[examples.Count][];
         var entities = new List<float[]>();
         var targets = new float[examples.Count][];
-        var captionIds = _captions is null ? [] : new long[examples.Count * _captions.Length];
-        var hasCaption = new bool[examples.Count];
+        var captionRows = new List<long>();
+        var captionIds = new List<long>();
         for (var i = 0; i < examples.Count; i++)
         {
             var example = examples[i];
@@ -132,11 +132,11 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
             targets[i] = _images.Pixels(_targetPreprocessor, example.TargetPath, example.Line);
             if (_captions is not null && example.TargetCaption is string caption)
             {
-                _captions.Encode(caption, captionIds, i);
-                hasCaption[i] = true;
+                captionRows.Add(i);
+                captionIds.AddRange(_captions.Encode(caption));
             }
         }
-        return new InstructBatch(tokens, masks, [.. entities], _entityPreprocessor.Size, targets, Resolution, captionIds, hasCaption);
+        return new InstructBatch(tokens, masks, [.. entities], _entityPreprocessor.Size, targets, Resolution, [.. captionRows], [.. captionIds]);
     }
 
     public int Count(InstructBatch batch) => batch.Count;
@@ -170,23 +170,17 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         var timesteps = randint(0, _noise.NumTrainTimesteps, [n], generator: generator).to(device);
         var loss = DiffusionLoss.Compute(_unet, _noise, latents, noise, timesteps, condition);
         var metrics = new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() };
-        if (_captions is not null && batch.HasCaption.Any(h => h))
+        if (_captions is not null && batch.CaptionRows.Length > 0)
         {
-            var alignment = CaptionAlignmentLoss(prompted, _captions.Forward(batch.CaptionIds, n), batch.HasCaption);
+            // The prompt's own condition, whether or not CFG dropout replaced it for the diffusion loss; float32 MSE,
+            // equal-sized rows, so the mean over all elements is the mean of the per-example MSEs.
+            using var rows = tensor(batch.CaptionRows, device: device);
+            var target = _captions.Forward(batch.CaptionIds, batch.CaptionRows.Length);
+            var alignment = (prompted.index_select(0, rows).to(ScalarType.Float32) - target.to(ScalarType.Float32)).square().mean();
             metrics["caption_mse"] = alignment.item<float>();
             loss = loss + _settings.CaptionAlignment * alignment;
         }
         return new ObjectiveOutput(loss, metrics);
-    }
-
-    /// <summary>Mean over the examples with a caption of the per-example MSE between condition and text-encoder output
-    /// (float32), on the prompt's own condition whether or not CFG dropout replaced it for the diffusion loss.</summary>
-    public static Tensor CaptionAlignmentLoss(Tensor condition, Tensor target, bool[] hasCaption)
-    {
-        using var scope = NewDisposeScope();
-        var perExample = (condition.to(ScalarType.Float32) - target.to(ScalarType.Float32, condition.device)).square().mean([1, 2]);
-        using var rows = tensor(hasCaption, device: condition.device);
-        return perExample.masked_select(rows).mean().MoveToOuterDisposeScope();
     }
 
     /// <summary>VAE latent_dist.sample() (or its mean) x scaling factor (0.18215 for SD v1.5), float32. The sample's
