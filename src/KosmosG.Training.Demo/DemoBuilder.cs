@@ -32,7 +32,14 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
     string Work(string name) => Path.Combine(workDir, name);
     string Config(string relative) => Path.Combine(configsDir, relative);
 
-    public string Build(string outputDir, CancellationToken stop)
+    /// <summary>Attempts of a build that libtorch errors interrupt (<see cref="NativeErrorRetry"/>).</summary>
+    public const int MaxAttempts = 10;
+
+    /// <summary>Builds the model into <paramref name="outputDir"/>; a libtorch error reruns the build, which continues
+    /// from the last checkpoint.</summary>
+    public string Build(string outputDir, CancellationToken stop) => NativeErrorRetry.Run(() => BuildOnce(outputDir, stop), MaxAttempts, log, stop);
+
+    string BuildOnce(string outputDir, CancellationToken stop)
     {
         Directory.CreateDirectory(workDir);
         var data = WriteData();
@@ -229,7 +236,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
             Seed = recipe.Seed,
             Resume = resume,
             Compute = compute,
-            SaveEvery = Math.Max(1, run.Steps / 4),
+            SaveEvery = Math.Max(1, run.Steps / 12),
             LogEvery = 25,
             Keep = 1,
         };
