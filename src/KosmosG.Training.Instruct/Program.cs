@@ -14,8 +14,9 @@ return TrainerHost.Main(args, "kosmosg-train-instruct",
           --resolution N         target image side (default: U-Net sample size x 8, i.e. 512 for SD v1.5)
           --caption-alignment W  add W x MSE(condition, SD text encoder output of the target caption) for captions and
                                  compositions (default 0, official: the diffusion loss alone)
+          --vision-blocks N      train the vision tower's last N blocks and ln_post (default 1, official; 0 freezes it)
     """,
-    ["--sd", "--cfg-dropout", "--drop-caption", "--drop-entity-word", "--resolution", "--caption-alignment"], [],
+    ["--sd", "--cfg-dropout", "--drop-caption", "--drop-entity-word", "--resolution", "--caption-alignment", "--vision-blocks"], [],
     (cl, options, folder, stop) =>
     {
         manual_seed(options.Seed);
@@ -26,6 +27,7 @@ return TrainerHost.Main(args, "kosmosg-train-instruct",
             DropEntityWord = cl.Double("--drop-entity-word", 0.5, 0, 1),
             Resolution = cl.String("--resolution") is null ? null : cl.Int("--resolution", 512, min: 8),
             CaptionAlignment = cl.Double("--caption-alignment", 0, 0, 1000),
+            TrainedVisionBlocks = cl.Int("--vision-blocks", 1, min: 0),
         };
         var train = InstructExample.ReadManifest(options.DataManifest);
         var val = TrainerHost.ReadOptional(options.ValidationManifest, InstructExample.ReadManifest);

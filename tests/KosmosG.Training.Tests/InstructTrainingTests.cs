@@ -151,6 +151,25 @@ public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposabl
         Assert.False(diffusionOnly.Metrics.ContainsKey("caption_mse"));
     }
 
+    /// <summary>Which vision parameters stage 3 trains in a 4-block tower: the last N blocks and ln_post, nothing of the
+    /// tower for N = 0; everything outside the tower trains either way.</summary>
+    [Theory]
+    [InlineData(0, "")]
+    [InlineData(1, "3")]
+    [InlineData(2, "23")]
+    [InlineData(4, "0123")]
+    public void TrainedVisionBlocksSelectsTheLastBlocks(int blocks, string trainedBlocks)
+    {
+        var settings = new InstructSettings { TrainedVisionBlocks = blocks };
+        var trained = Enumerable.Range(0, 4)
+            .Where(i => InstructObjective.IsTrainable($"img_model.visual.transformer.resblocks.{i}.attn.in_proj_weight", 4, settings));
+        Assert.Equal(trainedBlocks, string.Concat(trained));
+        Assert.Equal(blocks > 0, InstructObjective.IsTrainable("img_model.visual.ln_post.weight", 4, settings));
+        Assert.False(InstructObjective.IsTrainable("img_model.visual.conv1.weight", 4, settings));
+        Assert.All(new[] { "gpt_model.decoder.layers.0.fc1.weight", "img_connector.dense.weight", "aligner.encoder_query" },
+            name => Assert.True(InstructObjective.IsTrainable(name, 4, settings)));
+    }
+
     [Fact]
     public void LossGoesDownAndOnlyTheStage3ParametersChange()
     {

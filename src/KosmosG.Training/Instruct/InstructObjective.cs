@@ -34,10 +34,13 @@ public sealed record InstructSettings
     /// text encoder's output for that caption, i.e. stage 2's target on prompts whose entities are images. It tells the
     /// MLLM that an image stands for the words it replaces, which the diffusion loss alone conveys only through the U-Net.</summary>
     public double CaptionAlignment { get; init; }
+    /// <summary>How many of the vision tower's last blocks train, with ln_post (official 1, i.e. resblocks.23 of 24);
+    /// 0 freezes the tower. A small tower is mostly its last block, which 12 subject images would re-fit.</summary>
+    public int TrainedVisionBlocks { get; init; } = 1;
 }
 
 /// <summary>
-/// Stage 3 (instruction tuning): the MLLM, connector, AlignerNet M and the vision tower's last block and ln_post
+/// Stage 3 (instruction tuning): the MLLM, connector, AlignerNet M and the vision tower's last block(s) and ln_post
 /// train through the diffusion loss of the frozen SD U-Net; the rest of the vision tower and the U-Net/VAE are
 /// frozen (requires_grad false, not in the optimizer).
 /// </summary>
@@ -61,6 +64,8 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
             throw new ArgumentException("caption alignment needs the SD text encoder as its target, and only it does", nameof(captions));
         if (captions is not null && captions.Length != model.Config.Aligner.NumQueries)
             throw new ArgumentException($"the text encoder gives {captions.Length} positions but AlignerNet {model.Config.Aligner.NumQueries}", nameof(captions));
+        if (settings.TrainedVisionBlocks < 0 || settings.TrainedVisionBlocks > model.Config.Vision.Layers)
+            throw new ArgumentOutOfRangeException(nameof(settings), $"TrainedVisionBlocks {settings.TrainedVisionBlocks}: the vision tower has {model.Config.Vision.Layers} blocks");
         Model = model;
         _unet = unet;
         _vae = vae;
@@ -79,8 +84,7 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
         vae.to(compute.Device, compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType).eval();
         TrainableParameters.FreezeAll(unet);
         TrainableParameters.FreezeAll(vae);
-        var lastBlock = $"img_model.visual.transformer.resblocks.{model.Config.Vision.Layers - 1}.";
-        Trainable = TrainableParameters.Select(model, name => IsTrainable(name, lastBlock));
+        Trainable = TrainableParameters.Select(model, name => IsTrainable(name, model.Config.Vision.Layers, settings));
     }
 
     public string Stage => "instruct";
@@ -88,11 +92,17 @@ public sealed class InstructObjective : ITrainingObjective<InstructExample, Inst
     public IReadOnlyList<NamedParameter> Trainable { get; }
     public int Resolution { get; }
 
-    /// <summary>Official stage 3: everything but the vision tower trains, plus its last block and ln_post (--no-freeze-layer resblocks.23,ln_post).</summary>
-    public static bool IsTrainable(string name, string lastVisionBlockPrefix) =>
-        !name.StartsWith("img_model.", StringComparison.Ordinal)
-        || name.StartsWith(lastVisionBlockPrefix, StringComparison.Ordinal)
-        || name.StartsWith("img_model.visual.ln_post.", StringComparison.Ordinal);
+    /// <summary>Official stage 3: everything but the vision tower trains, plus its last block and ln_post (--no-freeze-layer
+    /// resblocks.23,ln_post); <see cref="InstructSettings.TrainedVisionBlocks"/> sets how many blocks.</summary>
+    public static bool IsTrainable(string name, int visionLayers, InstructSettings settings)
+    {
+        const string blocks = "img_model.visual.transformer.resblocks.";
+        if (!name.StartsWith("img_model.", StringComparison.Ordinal)) return true;
+        if (settings.TrainedVisionBlocks == 0) return false;
+        if (name.StartsWith("img_model.visual.ln_post.", StringComparison.Ordinal)) return true;
+        return name.StartsWith(blocks, StringComparison.Ordinal)
+               && int.Parse(name.AsSpan(blocks.Length, name.IndexOf('.', blocks.Length) - blocks.Length)) >= visionLayers - settings.TrainedVisionBlocks;
+    }
 
     /// <summary>Loads a KOSMOS-G model folder (a stage-2 output or a converted checkpoint) and the frozen SD parts from <paramref name="sdDir"/>.</summary>
     public static InstructObjective Load(string modelDir, string sdDir, ComputeOptions compute, InstructSettings settings)
