@@ -32,7 +32,7 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
         var tokenizer = ClipTokenizer.FromFolder(folder.ComponentDir("tokenizer"));
         var textEncoder = CLIPTextModel.Load(folder.ConfigPath("text_encoder"), folder.WeightsPath("text_encoder", variant), compute.Device, compute.DType);
         var size = backbone.DefaultImageSize;
-        var defaults = new GenerationDefaults(50, 7.5, DefaultScheduler(folder.ClassName("scheduler")), size, size);
+        var defaults = GenerationConfigFile.Apply(folderPath, new GenerationDefaults(50, 7.5, DefaultScheduler(folder.ClassName("scheduler")), size, size));
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(folderPath).TrimEnd('/')), "stable-diffusion",
             Path.GetFullPath(folderPath), compute.Device.ToString(), compute.DTypeName, AcceptsImages: false, MaxImages: 0, defaults);
         return new StableDiffusionPipeline(backbone, tokenizer, textEncoder, info);
