@@ -66,7 +66,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
             using var objective = InstructObjective.Load(folder.Root, folder.StableDiffusionDir, compute, recipe.InstructTuning);
             return new TrainingRunner<InstructExample, InstructBatch>(options, objective, InstructExample.ReadManifest(data.Compositions), null, folder, log).Run(stop);
         });
-        DemoPublisher.Publish(instruct, outputDir);
+        DemoPublisher.Publish(instruct, outputDir, recipe.Sampling);
         return outputDir;
     }
 

@@ -8,12 +8,14 @@ namespace KosmosG.Training.Demo;
 /// <summary>
 /// Turns the final stage-3 checkpoint into the shipped model folder: the KOSMOS-G files plus a real copy of sd/
 /// (checkpoints link it), without the training state. Weights are stored as float16, which halves the folder that
-/// ships in the repository; every loader converts them to the dtype it computes in.
+/// ships in the repository; every loader converts them to the dtype it computes in. The recipe's sampling defaults go
+/// into generation_config.json.
 /// </summary>
 public static class DemoPublisher
 {
-    public static void Publish(string checkpoint, string outputDir) => StagingFolder.Write(outputDir, partial =>
+    public static void Publish(string checkpoint, string outputDir, DemoSampling sampling) => StagingFolder.Write(outputDir, partial =>
     {
+        GenerationConfigFile.Write(partial, sampling.Steps, sampling.GuidanceScale, sampling.Scheduler);
         foreach (var name in new[] { KosmosGModelFolder.ConfigFile, KosmosGModelFolder.WeightsFile, KosmosGModelFolder.SentencePieceFile, KosmosGModelFolder.DictionaryFile })
             File.Copy(Path.Combine(checkpoint, name), Path.Combine(partial, name));
         var sd = new DirectoryInfo(Path.Combine(checkpoint, KosmosGModelFolder.StableDiffusionFolder));

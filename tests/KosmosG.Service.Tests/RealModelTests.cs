@@ -107,6 +107,11 @@ public sealed class RealModelTests : IDisposable
         var image = new ImageDecoder().Decode(png);
         Assert.Equal((64, 64), (image.Width, image.Height)); // the size the demo U-Net was trained at
         Assert.Equal("1", PngFiles.Text(png)["seed"]);
+        Assert.Equal("2", PngFiles.Text(png)["guidance_scale"]); // the demo model's generation_config.json
+        // What the demo is for: the subject image's colour and shape, at the place and on the background the text asks.
+        var expected = new ToyComposition(new ToyScene(ToyBackground.Black, new ToyObject(ToyColor.Red, ToyShape.Circle, ToyPosition.Left)), firstIsImage: true);
+        var judged = ToyJudge.Judge(image, expected);
+        Assert.Equal((1.0, 1.0), (judged.SubjectFidelity, judged.TextFidelity));
     }
 
     public void Dispose()

@@ -47,6 +47,9 @@ public sealed class DemoRecipeTests : IDisposable
         using (var pipeline = ImageGenerators.Load(output, ComputeOptions.Cpu))
         {
             Assert.Equal("kosmos-g", pipeline.Info.Kind);
+            var sampling = DemoRecipe.Quick.Sampling;
+            Assert.Equal((sampling.Steps, sampling.GuidanceScale, sampling.Scheduler),
+                (pipeline.Info.Defaults.Steps, pipeline.Info.Defaults.GuidanceScale, pipeline.Info.Defaults.Scheduler));
             var result = pipeline.Generate(new GenerationRequest
             {
                 Prompt = "<i> on the left on a black background",
