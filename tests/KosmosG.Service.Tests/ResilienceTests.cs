@@ -60,6 +60,28 @@ public sealed class ResilienceTests
         Assert.Equal(200, (int)(await client.SendAsync(Call.Generation(new { prompt = "fine" }))).StatusCode);
     }
 
+    /// <summary>The worker waits for the end of an open circuit's pause measured from one instant: a pause that ends
+    /// while it looks is null at that instant, never a negative wait (which once crashed the worker thread).</summary>
+    [Fact]
+    public void An_open_circuit_reports_its_pause_only_while_it_lasts()
+    {
+        var resilience = new GenerationResilience(new KosmosG.Service.Options.ResilienceOptions
+        {
+            BreakerMinimumThroughput = 2, BreakerFailureRatio = 1, BreakerBreakSeconds = 1, TransientRetries = 0,
+        });
+        Assert.Null(resilience.OpenAt(DateTimeOffset.UtcNow));
+        var before = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 2; i++)
+        {
+            var job = new Job(new KosmosG.Pipelines.GenerationRequest { Prompt = "a cat" }, TimeSpan.FromMinutes(1));
+            Assert.Throws<InvalidOperationException>(() => resilience.Execute(job, _ => throw new InvalidOperationException("the device failed")));
+        }
+        var until = Assert.NotNull(resilience.OpenAt(before));
+        Assert.InRange(until - before, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        Assert.Null(resilience.OpenAt(until));
+        Assert.Null(resilience.OpenAt(until + TimeSpan.FromMilliseconds(21)));
+    }
+
     [Fact]
     public async Task A_model_that_cannot_load_stops_the_application_naming_the_failure()
     {

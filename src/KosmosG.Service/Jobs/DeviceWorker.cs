@@ -88,9 +88,10 @@ public sealed class DeviceWorker
         {
             while (!_stop.IsCancellationRequested)
             {
-                if (Resilience.OpenUntil is { } until)
+                var now = DateTimeOffset.UtcNow;
+                if (Resilience.OpenAt(now) is { } until)
                 {
-                    _stop.Token.WaitHandle.WaitOne(until - DateTimeOffset.UtcNow);
+                    _stop.Token.WaitHandle.WaitOne(until - now);
                     continue;
                 }
                 if (_queue.Take(_stop.Token) is { } job) RunJob(_generator, job);

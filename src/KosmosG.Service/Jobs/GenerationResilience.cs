@@ -58,13 +58,14 @@ public sealed class GenerationResilience
     }
 
     /// <summary>When the circuit is open: until when the worker should take no jobs.</summary>
-    public DateTimeOffset? OpenUntil
+    public DateTimeOffset? OpenUntil => OpenAt(DateTimeOffset.UtcNow);
+
+    /// <summary>The end of the pause when the circuit is open at <paramref name="now"/> (always later than it), else null:
+    /// a caller that waits for it subtracts the same <paramref name="now"/>, so the wait is never negative.</summary>
+    public DateTimeOffset? OpenAt(DateTimeOffset now)
     {
-        get
-        {
-            var ticks = Interlocked.Read(ref _openUntilTicks);
-            return ticks > DateTimeOffset.UtcNow.UtcTicks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
-        }
+        var ticks = Interlocked.Read(ref _openUntilTicks);
+        return ticks > now.UtcTicks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
     }
 
     /// <summary>Runs the generation synchronously on the calling (worker) thread.</summary>
