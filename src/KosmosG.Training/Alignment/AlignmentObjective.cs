@@ -1,4 +1,3 @@
-using KosmosG.Models.Clip;
 using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
 using KosmosG.Tokenizers;
