@@ -1,16 +1,18 @@
 using KosmosG.Runtime;
 using KosmosG.Service.Api;
-using KosmosG.Service.Jobs;
 using KosmosG.Service.Observability;
 using KosmosG.Service.Options;
+using KosmosG.Service.Queue;
 using KosmosG.Service.Security;
+using KosmosG.Service.Workers;
 
 TorchProcess.Prepare();
 var builder = WebApplication.CreateBuilder(args);
 builder.Services
     .AddKosmosGOptions(builder.Configuration)
     .AddKosmosGObservability()
-    .AddKosmosGJobs()
+    .AddKosmosGQueue()
+    .AddKosmosGWorkers()
     .AddKosmosGSecurity()
     .AddKosmosGApi();
 builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGenerators.Load);

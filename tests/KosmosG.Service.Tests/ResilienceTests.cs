@@ -1,4 +1,5 @@
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Queue;
+using KosmosG.Service.Workers;
 using KosmosG.Service.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

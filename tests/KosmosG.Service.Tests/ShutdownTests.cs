@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Queue;
+using KosmosG.Service.Workers;
 using KosmosG.Service.Tests.Support;
 
 namespace KosmosG.Service.Tests;
@@ -72,7 +73,7 @@ public sealed class ShutdownTests
         var id = await client.SubmitAsyncJob(new { prompt = "long", steps = 100 });
         await Wait.UntilAsync(() => factory.Generators.Steps > 2, "the job to run");
         var pool = factory.Services.GetRequiredService<WorkerPool>();
-        var job = factory.Services.GetRequiredService<JobStore>().Find(id)!;
+        var job = factory.Services.GetRequiredService<IJobStore>().Find(id)!;
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();

@@ -30,11 +30,12 @@ public static class GenerateCommand
         var modelPath = a.String("--model") ?? DefaultModel.Path();
         var dtype = a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32";
         var scheduler = a.Choice("--scheduler", SchedulerFactory.Names);
-        var steps = a.Int("--steps", 1, 1000);
-        var guidance = a.Double("--guidance", 0, 100);
-        var width = a.Int("--width", 8, 8192);
-        var height = a.Int("--height", 8, 8192);
-        var count = a.Int("--n", 1, 64) ?? 1;
+        // Ranges are the pipeline's (GenerationLimits.Model), checked once the model's defaults are known.
+        var steps = a.Int("--steps");
+        var guidance = a.Double("--guidance");
+        var width = a.Int("--width");
+        var height = a.Int("--height");
+        var count = a.Int("--n") ?? 1;
         var seed = a.Long("--seed") ?? Random.Shared.NextInt64(0, int.MaxValue);
         var images = a.All("--image").Select(LoadImage).ToList();
         var compute = ComputeOptions.Parse(a.String("--device") ?? "cpu", dtype);
@@ -54,7 +55,8 @@ public static class GenerateCommand
             Seed = seed,
             Count = count,
         };
-        pipeline.Validate(request);
+        try { pipeline.Validate(request); }
+        catch (GenerationRequestException e) { throw new UsageException(e.Message); }
 
         if (a.String("--save-condition") is { } conditionPath) SaveCondition(pipeline, request, conditionPath);
 

@@ -30,8 +30,14 @@ public static class ToyEvalCommand
         var seed = a.Int("--seed", 0, int.MaxValue) ?? 0;
         var available = ToyEvalPrompts.ZeroShot(seed).Count;
         var count = a.Int("--count", 1, available) ?? Math.Min(DefaultCount, available);
-        var steps = a.Int("--steps", 1, 1000);
-        var guidance = a.Double("--guidance", 0, 100);
+        var steps = a.Int("--steps");
+        var guidance = a.Double("--guidance");
+        try
+        {
+            if (steps is { } s) GenerationLimits.Model.CheckSteps(s);
+            if (guidance is { } g) GenerationLimits.Model.CheckGuidanceScale(g);
+        }
+        catch (GenerationRequestException e) { throw new UsageException(e.Message); }
         var scheduler = a.Choice("--scheduler", SchedulerFactory.Names);
         var gridPath = a.String("--grid");
         var jsonPath = a.String("--json");

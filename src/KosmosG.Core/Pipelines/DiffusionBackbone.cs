@@ -64,12 +64,6 @@ public sealed class DiffusionBackbone : IDisposable
         return batch.to(Compute.Device);
     }
 
-    public void CheckSize(int width, int height)
-    {
-        if (width % VaeScaleFactor != 0) throw new GenerationRequestException("width", $"width must be a multiple of {VaeScaleFactor}, got {width}");
-        if (height % VaeScaleFactor != 0) throw new GenerationRequestException("height", $"height must be a multiple of {VaeScaleFactor}, got {height}");
-    }
-
     /// <summary>
     /// The denoising loop. <paramref name="condition"/> is [uncond x n; cond x n] with guidance, else [cond x n].
     /// Latents stay float32 between steps (scheduler arithmetic); the U-Net runs in the compute dtype.

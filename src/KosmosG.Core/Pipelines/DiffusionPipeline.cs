@@ -13,6 +13,7 @@ namespace KosmosG.Pipelines;
 public abstract class DiffusionPipeline : IImageGenerator
 {
     const int PreviewMaxSide = 128;
+    IRequestValidator? _validator;
 
     protected DiffusionPipeline(DiffusionBackbone backbone) => Backbone = backbone;
 
@@ -22,20 +23,14 @@ public abstract class DiffusionPipeline : IImageGenerator
     /// <summary>[uncond x n; cond x n] when guided, else [cond x n], shaped [rows, tokens, cross_attention_dim].</summary>
     protected abstract Tensor EncodeCondition(GenerationRequest request, bool guided);
 
-    protected abstract void ValidatePrompt(GenerationRequest request);
+    /// <summary>The prompt checks of this kind of model; the returned check must hold no reference to the weights
+    /// (it runs on request threads, see <see cref="IRequestValidator"/>).</summary>
+    protected abstract Action<GenerationRequest> PromptCheck();
 
-    public void Validate(GenerationRequest request)
-    {
-        if (request.Steps < 1) throw new GenerationRequestException("steps", $"steps must be at least 1, got {request.Steps}");
-        if (request.Count < 1) throw new GenerationRequestException("n", $"n must be at least 1, got {request.Count}");
-        if (request.Width < 1 || request.Height < 1) throw new GenerationRequestException("width", $"size must be positive, got {request.Width}x{request.Height}");
-        if (double.IsNaN(request.GuidanceScale) || request.GuidanceScale < 0)
-            throw new GenerationRequestException("guidance_scale", $"guidance_scale must be >= 0, got {request.GuidanceScale}");
-        if (!SchedulerFactory.Names.Contains(request.Scheduler))
-            throw new GenerationRequestException("scheduler", $"unknown scheduler '{request.Scheduler}': use one of {string.Join(", ", SchedulerFactory.Names)}");
-        Backbone.CheckSize(request.Width, request.Height);
-        ValidatePrompt(request);
-    }
+    public IRequestValidator Validator =>
+        _validator ??= new RequestValidator(GenerationLimits.Model with { SizeMultiple = Backbone.VaeScaleFactor }, PromptCheck());
+
+    public void Validate(GenerationRequest request) => Validator.Validate(request);
 
     public GenerationResult Generate(GenerationRequest request, GenerationCallbacks callbacks, CancellationToken cancellationToken) =>
         Generate(request, null, callbacks, cancellationToken);

@@ -1,24 +1,50 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
 using KosmosG.Imaging;
 
 namespace KosmosG.Pipelines;
 
 /// <summary>
 /// One generation: a prompt (with one &lt;i&gt; marker per image for KOSMOS-G), its images in marker order,
-/// and the sampling knobs. Image i of a request uses seed Seed + i.
+/// and the sampling settings. Image i of a request uses seed Seed + i. The service's request fields are this
+/// record's properties under their JSON names (snake_case; <see cref="Count"/> is "n"), so a new setting is one
+/// property here plus its use in the pipeline; its range, if any, is checked in <see cref="GenerationLimits"/>.
 /// </summary>
 public sealed record GenerationRequest
 {
+    [Description("The prompt; KOSMOS-G models take one <i> marker per image, in order. Example: \"<i> wearing a red hat, watercolor\".")]
     public required string Prompt { get; init; }
+
+    /// <summary>Decoded pixels; on the wire images are files or base64 strings, read by the service's image intake.</summary>
+    [JsonIgnore]
     public IReadOnlyList<RgbImage> Images { get; init; } = [];
+
+    [Description("What to steer away from. Example: \"blurry, low quality\".")]
     public string NegativePrompt { get; init; } = "";
+
+    [Description("Denoising steps (within the limits GET /v1/models lists). Example: 25.")]
     public int Steps { get; init; }
+
+    [Description("Classifier-free guidance scale (within the limits GET /v1/models lists). Example: 7.5.")]
     public double GuidanceScale { get; init; }
+
+    [Description("Sampler: dpms, pndm, ddim, euler or euler-a.")]
     public string Scheduler { get; init; } = "dpms";
+
+    [Description("Width in pixels: a multiple of 8 within the limits GET /v1/models lists. Example: 512.")]
     public int Width { get; init; }
+
+    [Description("Height in pixels: a multiple of 8 within the limits GET /v1/models lists. Example: 512.")]
     public int Height { get; init; }
+
+    [Description("Seed of image 0; image i uses seed + i. Random when absent (and reported). Example: 42.")]
     public long Seed { get; init; }
+
+    [JsonPropertyName("n")]
+    [Description("Number of images. Example: 1.")]
     public int Count { get; init; } = 1;
-    /// <summary>Send a small preview image every this many steps (0: never).</summary>
+
+    [Description("Send a small preview image (SSE 'preview' event) every this many steps; 0 or absent: none. Example: 5.")]
     public int PreviewEvery { get; init; }
 }
 
@@ -30,5 +56,6 @@ public sealed class GenerationCallbacks
 {
     public Action<int, int>? Step { get; init; }          // (step done, total)
     public Action<int, byte[]>? Preview { get; init; }     // (step, small PNG of image 0)
+    /// <summary>Called once per image as soon as it is encoded, before Generate returns.</summary>
     public Action<GeneratedImage>? Image { get; init; }
 }

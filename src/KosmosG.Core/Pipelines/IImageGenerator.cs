@@ -8,9 +8,8 @@ public interface IImageGenerator : IDisposable
 {
     GeneratorInfo Info { get; }
 
-    /// <summary>Checks a request against the model before it is queued (prompt markers vs images, token limits, sizes).
-    /// Throws <see cref="GenerationRequestException"/> naming the field.</summary>
-    void Validate(GenerationRequest request);
+    /// <summary>The model's request checks, which unlike the model itself may run on any thread.</summary>
+    IRequestValidator Validator { get; }
 
     /// <summary>Runs one request. Cancellation is checked every denoising step; a cancelled request skips decoding
     /// and throws <see cref="OperationCanceledException"/>.</summary>
@@ -33,6 +32,17 @@ public sealed record GenerationDefaults(int Steps, double GuidanceScale, string 
 public sealed record StageTimings(TimeSpan Encode, TimeSpan Denoise, TimeSpan Decode, TimeSpan EncodePng);
 
 public sealed record GenerationResult(IReadOnlyList<GeneratedImage> Images, StageTimings Timings);
+
+/// <summary>
+/// Checks a request against one loaded model before it is queued (ranges, prompt markers against images, token
+/// limits, sizes), throwing <see cref="GenerationRequestException"/> naming the field. Thread-safe: it reads only the
+/// tokenizer and the model's sizes, never its weights, so a service calls it from request threads while the model
+/// generates on its worker's.
+/// </summary>
+public interface IRequestValidator
+{
+    void Validate(GenerationRequest request);
+}
 
 /// <summary>A request the model cannot run, with the request field at fault (mapped to HTTP 400 by the service).</summary>
 public class GenerationRequestException(string field, string message) : ArgumentException(message)

@@ -46,12 +46,18 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         return new KosmosGPipeline(backbone, model, prompts, preprocessor, info);
     }
 
-    protected override void ValidatePrompt(GenerationRequest request)
+    protected override Action<GenerationRequest> PromptCheck()
     {
-        try { _prompts.Build(request.Prompt, request.Images.Count); }
-        catch (PromptException e) { throw new GenerationRequestException(e.Field, e.Message); }
-        try { _prompts.BuildNegative(request.NegativePrompt); }
-        catch (PromptException e) { throw new GenerationRequestException(e.Field, e.Message); }
+        var prompts = _prompts; // the tokenizer only: immutable, safe on any thread
+        return request =>
+        {
+            try
+            {
+                prompts.Build(request.Prompt, request.Images.Count);
+                prompts.BuildNegative(request.NegativePrompt);
+            }
+            catch (PromptException e) { throw new GenerationRequestException(e.Field, e.Message); }
+        };
     }
 
     /// <summary>The condition of one prompt with its images, [1, 77, W].</summary>

@@ -48,11 +48,15 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
         _ => "pndm",
     };
 
-    protected override void ValidatePrompt(GenerationRequest request)
+    protected override Action<GenerationRequest> PromptCheck()
     {
-        if (request.Images.Count > 0 || request.Prompt.Contains("<i>", StringComparison.Ordinal))
-            throw new GenerationRequestException(request.Images.Count > 0 ? "images" : "prompt",
-                $"the loaded model '{Info.Name}' is the text-only Stable Diffusion baseline: prompts with <i> images need a KOSMOS-G model");
+        var name = Info.Name;
+        return request =>
+        {
+            if (request.Images.Count > 0 || request.Prompt.Contains("<i>", StringComparison.Ordinal))
+                throw new GenerationRequestException(request.Images.Count > 0 ? "images" : "prompt",
+                    $"the loaded model '{name}' is the text-only Stable Diffusion baseline: prompts with <i> images need a KOSMOS-G model");
+        };
     }
 
     protected override Tensor EncodeCondition(GenerationRequest request, bool guided)

@@ -15,5 +15,12 @@ public sealed class ApiProblemException(int status, string code, string detail, 
 
     public static ApiProblemException Invalid(string field, string detail) => new(StatusCodes.Status400BadRequest, "invalid_field", detail, field);
 
-    public static ApiProblemException From(Jobs.Rejection r) => new(r.Status, r.Reason, r.Detail, null, r.RetryAfterSeconds);
+    /// <summary>A body that does not parse, or a field of the wrong JSON type.</summary>
+    public static ApiProblemException InvalidJson(string? field, string detail) =>
+        new(StatusCodes.Status400BadRequest, "invalid_json", $"The JSON body is not valid: {detail}", field);
+
+    /// <summary>Admission's refusal: 429 when the queue is full, else 503 (loading, paused or draining).</summary>
+    public static ApiProblemException From(Queue.Rejection r) =>
+        new(r.Reason == Queue.Rejections.QueueFull ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable,
+            r.Reason, r.Detail, null, r.RetryAfterSeconds);
 }

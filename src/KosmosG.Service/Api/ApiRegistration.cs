@@ -1,13 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Imaging;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace KosmosG.Service.Api;
 
 public static class ApiRegistration
 {
-    /// <summary>snake_case JSON, problem+json for every error, health checks, the OpenAPI document, request readers.</summary>
+    /// <summary>snake_case JSON, problem+json for every error, health checks, the OpenAPI document, request readers
+    /// and the submit path.</summary>
     public static IServiceCollection AddKosmosGApi(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(o =>
@@ -30,14 +31,19 @@ public static class ApiRegistration
             p.Detail ??= $"{p.Title}: {request.Method} {request.Path}.";
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<ServiceHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag]);
         services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer<OpenApiDocumentation>();
             o.AddOperationTransformer<OpenApiDocumentation>();
         });
-        services.AddSingleton<GenerationInputReader>();
-        services.AddSingleton<GenerationRequestBuilder>();
+        services.AddSingleton<RequestFields>();
+        services.AddSingleton<JsonRequestReader>();
+        services.AddSingleton<FormRequestReader>();
+        services.AddSingleton<OpenAiRequestReader>();
+        services.AddSingleton<IImageIntake, DecoderImageIntake>();
+        services.AddSingleton<GenerationOrders>();
+        services.AddSingleton<GenerationSubmitter>();
         services.AddOptions<FormOptions>().Configure<Microsoft.Extensions.Options.IOptions<Options.KosmosGOptions>>((form, kosmos) =>
         {
             // Each uploaded image may be up to MaxImageBytes; larger parts fail while the form is read (413 on "images").

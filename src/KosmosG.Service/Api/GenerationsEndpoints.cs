@@ -1,7 +1,5 @@
-using KosmosG.Service.Jobs;
-using KosmosG.Service.Streaming;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
+using System.Text.Json.Nodes;
+using KosmosG.Service.Queue;
 
 namespace KosmosG.Service.Api;
 
@@ -23,7 +21,7 @@ public static class GenerationsEndpoints
                 "(with preview_every), image {index, seed, png_base64}, then exactly one of completed {timings} or " +
                 "error {type, message}. Synchronous and streamed requests are cancelled when the client disconnects; " +
                 "async jobs are not.")
-            .Accepts<GenerationBody>("application/json", "multipart/form-data")
+            .Accepts<JsonObject>("application/json", "multipart/form-data") // the schema: OpenApiDocumentation, from RequestFields
             .Produces<GenerationResponse>(StatusCodes.Status200OK, "application/json", "image/png", "text/event-stream")
             .Produces<JobView>(StatusCodes.Status202Accepted)
             .ProducesGenerationProblems()
@@ -42,61 +40,24 @@ public static class GenerationsEndpoints
         return route;
     }
 
-    static async Task CreateAsync(HttpContext http, GenerationInputReader reader, GenerationRequestBuilder builder,
-        Admission admission, JobQueue queue, IOptions<JsonOptions> json, ILogger<GenerationBody> logger)
+    static Task CreateAsync(HttpContext http, GenerationSubmitter submitter, JsonRequestReader json, FormRequestReader form,
+        RequestFields fields, JobQueue queue)
     {
-        var mode = ResponseModes.Negotiate(http.Request);
-        if (admission.Check() is { } early) throw ApiProblemException.From(early);
-        var (request, deadline) = builder.Build(await reader.ReadNativeAsync(http.Request));
-        if (mode == ResponseMode.Png && request.Count > 1)
-            throw ApiProblemException.Invalid("n", "Accept: image/png returns one image; ask for application/json or text/event-stream when n > 1.");
-
-        var job = new Job(request, deadline) { Owner = http.User.Identity?.Name };
-        var events = mode == ResponseMode.EventStream ? job.OpenEvents() : null;
-        if (admission.Submit(job) is { } rejection) throw ApiProblemException.From(rejection);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.Id });
-        logger.LogInformation("Accepted job ({Mode}, {Steps} steps, {Count} images, {Inputs} inputs)",
-            mode, request.Steps, request.Count, request.Images.Count);
-
-        if (mode == ResponseMode.Async)
+        IGenerationResponder responder = ResponseModes.Negotiate(http.Request) switch
         {
-            http.Response.StatusCode = StatusCodes.Status202Accepted;
-            http.Response.Headers.Location = $"/v1/jobs/{job.Id}";
-            http.Response.Headers["x-job-id"] = job.Id;
-            await http.Response.WriteAsJsonAsync(JobView.Of(job, queue), json.Value.SerializerOptions);
-            return;
-        }
+            ResponseMode.Async => new AsyncResponder(queue),
+            ResponseMode.EventStream => new EventStreamResponder(fields.Json),
+            ResponseMode.Png => new PngResponder(fields),
+            _ => new JsonResponder(),
+        };
+        return submitter.SubmitAsync(http, draft => ReadAsync(http.Request, draft, json, form), responder);
+    }
 
-        // Synchronous and streamed answers belong to this connection: a disconnect cancels the job.
-        using var disconnect = http.RequestAborted.Register(() => job.Cancel(JobErrorTypes.ClientDisconnected));
-        if (events is not null)
-        {
-            SseWriter.Start(http.Response);
-            http.Response.Headers["x-job-id"] = job.Id;
-            try { await SseWriter.StreamAsync(http.Response, events, json.Value.SerializerOptions, http.RequestAborted); }
-            catch (Exception e) when (e is OperationCanceledException or IOException) { }
-            finally
-            {
-                // The stream ends early only when the client is gone (an abort, or a write that failed first).
-                if (!job.IsFinished) job.Cancel(JobErrorTypes.ClientDisconnected);
-            }
-            return;
-        }
-
-        await job.Finished;
-        if (http.RequestAborted.IsCancellationRequested) return;
-        JobResults.AddHeaders(http.Response, job);
-        if (job.State != JobState.Succeeded) throw JobResults.Problem(job);
-        var images = job.Images;
-        if (mode == ResponseMode.Png)
-        {
-            http.Response.Headers["x-seed"] = images[0].Seed.ToString();
-            http.Response.ContentType = "image/png";
-            await http.Response.Body.WriteAsync(images[0].Png);
-            return;
-        }
-        await http.Response.WriteAsJsonAsync(
-            new GenerationResponse(job.Id, images.Select(i => new ImageView(i.Index, i.Seed, Convert.ToBase64String(i.Png))).ToList(), Job.ToView(job)),
-            json.Value.SerializerOptions);
+    static Task ReadAsync(HttpRequest request, RequestDraft draft, JsonRequestReader json, FormRequestReader form)
+    {
+        if (request.HasJsonContentType()) return json.ReadAsync(request, draft);
+        if (request.HasFormContentType) return form.ReadAsync(request, draft);
+        throw new ApiProblemException(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            $"Content-Type '{request.ContentType}' is not accepted; send application/json or multipart/form-data.", "Content-Type");
     }
 }

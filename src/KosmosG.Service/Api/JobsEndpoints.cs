@@ -1,4 +1,4 @@
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Queue;
 
 namespace KosmosG.Service.Api;
 
@@ -9,7 +9,7 @@ public static class JobsEndpoints
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireAuthorization(ApiPolicies.Client);
 
-        jobs.MapGet("/{id}", (string id, HttpContext http, JobStore store, JobQueue queue) =>
+        jobs.MapGet("/{id}", (string id, HttpContext http, IJobStore store, JobQueue queue) =>
                 TypedResults.Ok(JobView.Of(Find(store, id, http), queue)))
             .WithName("GetJob")
             .WithSummary("A job's state, queue position, progress, image links, error and timings")
@@ -17,7 +17,7 @@ public static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapGet("/{id}/images/{index:int}", (string id, int index, HttpContext http, JobStore store) =>
+        jobs.MapGet("/{id}/images/{index:int}", (string id, int index, HttpContext http, IJobStore store) =>
             {
                 var job = Find(store, id, http);
                 var image = job.Images.FirstOrDefault(i => i.Index == index)
@@ -32,7 +32,7 @@ public static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapPost("/{id}/cancel", (string id, HttpContext http, JobStore store) =>
+        jobs.MapPost("/{id}/cancel", (string id, HttpContext http, IJobStore store) =>
             {
                 var job = Find(store, id, http);
                 var cancelled = job.Cancel(JobErrorTypes.Cancelled) || job.State == JobState.Cancelled;
@@ -48,7 +48,7 @@ public static class JobsEndpoints
     }
 
     /// <summary>The job, or 404 (also for another key's job: its existence is not revealed).</summary>
-    static Job Find(JobStore store, string id, HttpContext http) =>
+    static Job Find(IJobStore store, string id, HttpContext http) =>
         store.Find(id) is { } job && job.Owner == http.User.Identity?.Name
             ? job
             : throw new ApiProblemException(StatusCodes.Status404NotFound, "job_not_found",

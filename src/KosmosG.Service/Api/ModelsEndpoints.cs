@@ -1,28 +1,29 @@
-using KosmosG.Service.Jobs;
+using System.Text.Json;
+using KosmosG.Service.Catalog;
+using KosmosG.Service.Imaging;
 using KosmosG.Service.Options;
 using Microsoft.Extensions.Options;
 
 namespace KosmosG.Service.Api;
 
-/// <summary>GET /v1/models: what is loaded, in which dtype on which devices, its defaults and every request limit.</summary>
+/// <summary>GET /v1/models: the loaded model's card, in which dtype on which devices, and every request limit.</summary>
 public static class ModelsEndpoints
 {
     public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/models", (WorkerPool pool, IOptions<KosmosGOptions> options) =>
+        app.MapGet("/v1/models", (ModelCatalog catalog, IOptions<KosmosGOptions> options, RequestFields fields) =>
             {
-                var info = pool.Info ?? throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "not_ready",
-                    "The model is still loading.", null, 5);
+                var info = (catalog.Card ?? throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "not_ready",
+                    "The model is still loading.", null, 5)).Info;
                 var o = options.Value;
-                var l = o.Limits;
-                var d = info.Defaults;
+                // The configured limits as they are, plus what else bounds a request.
+                var limits = JsonSerializer.SerializeToNode(o.Limits, fields.Json)!.AsObject();
+                limits["image_types"] = JsonSerializer.SerializeToNode(DecoderImageIntake.AcceptedTypes);
+                limits["queue_capacity"] = o.Queue.Capacity;
+                limits["default_deadline_seconds"] = o.Deadline.DefaultSeconds;
+                limits["max_deadline_seconds"] = o.Deadline.MaxSeconds;
                 var model = new ModelView(info.Name, "model", "kosmosg", info.Kind, info.ModelPath, info.DType, info.AcceptsImages,
-                    info.AcceptsImages ? Math.Min(l.MaxImages, info.MaxImages) : 0,
-                    new DefaultsView(d.Steps, d.GuidanceScale, d.Scheduler, d.Width, d.Height),
-                    new LimitsView(l.MaxPromptChars, l.MaxImages, l.MaxImageBytes, l.MaxImagePixels, ["image/png", "image/jpeg", "image/webp"],
-                        l.MinSteps, l.MaxSteps, l.MinGuidanceScale, l.MaxGuidanceScale, l.MaxN, l.MinSize, l.MaxSize, 8,
-                        o.Queue.Capacity, o.Deadline.DefaultSeconds, o.Deadline.MaxSeconds),
-                    pool.Workers.Select(w => new WorkerView(w.Device, w.State, w.Resilience.OpenUntil, w.FaultMessage)).ToList());
+                    info.AcceptsImages ? Math.Min(o.Limits.MaxImages, info.MaxImages) : 0, info.Defaults, limits, catalog.Workers);
                 return TypedResults.Ok(new ModelList("list", [model]));
             })
             .WithTags("Models")

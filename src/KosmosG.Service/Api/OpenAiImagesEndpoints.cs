@@ -1,6 +1,4 @@
-using KosmosG.Service.Jobs;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
+using System.Text.Json.Nodes;
 
 namespace KosmosG.Service.Api;
 
@@ -15,10 +13,10 @@ public static class OpenAiImagesEndpoints
             .WithSummary("OpenAI Images-compatible generation")
             .WithDescription(
                 "Request and response as OpenAI's POST /v1/images/generations (prompt, n, size \"WxH\", response_format " +
-                "b64_json or url), plus the extensions negative_prompt, steps, guidance_scale, scheduler, seed, images " +
-                "(base64 or data URLs, in <i> order) and deadline_seconds. Errors are problem+json that also carry " +
+                "b64_json or url), plus every field of POST /v1/generations as an extension (images as base64 or data " +
+                "URLs, in <i> order). Errors are problem+json that also carry " +
                 "OpenAI's {\"error\": {message, type, param, code}}. Cancelled when the client disconnects.")
-            .Accepts<OpenAiImageBody>("application/json")
+            .Accepts<JsonObject>("application/json") // the schema: OpenApiDocumentation, from RequestFields and OpenAiImageOptions
             .Produces<OpenAiImagesResponse>()
             .ProducesGenerationProblems()
             .RequireAuthorization(ApiPolicies.Client)
@@ -26,26 +24,9 @@ public static class OpenAiImagesEndpoints
         return app;
     }
 
-    static async Task CreateAsync(HttpContext http, GenerationInputReader reader, GenerationRequestBuilder builder,
-        Admission admission, IOptions<JsonOptions> json, ILogger<OpenAiImageBody> logger)
+    static async Task CreateAsync(HttpContext http, GenerationSubmitter submitter, OpenAiRequestReader reader)
     {
-        if (admission.Check() is { } early) throw ApiProblemException.From(early);
-        var (input, format) = await reader.ReadOpenAiAsync(http.Request);
-        var (request, deadline) = builder.Build(input);
-        var job = new Job(request, deadline) { Owner = http.User.Identity?.Name };
-        if (admission.Submit(job) is { } rejection) throw ApiProblemException.From(rejection);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.Id });
-        logger.LogInformation("Accepted OpenAI-style job ({Count} images, {Format})", request.Count, format);
-
-        using var disconnect = http.RequestAborted.Register(() => job.Cancel(JobErrorTypes.ClientDisconnected));
-        await job.Finished;
-        if (http.RequestAborted.IsCancellationRequested) return;
-        JobResults.AddHeaders(http.Response, job);
-        if (job.State != JobState.Succeeded) throw JobResults.Problem(job);
-        var origin = $"{http.Request.Scheme}://{http.Request.Host}";
-        var data = job.Images.Select(i => format == "url"
-            ? new OpenAiImageData(null, $"{origin}/v1/jobs/{job.Id}/images/{i.Index}", i.Seed)
-            : new OpenAiImageData(Convert.ToBase64String(i.Png), null, i.Seed)).ToList();
-        await http.Response.WriteAsJsonAsync(new OpenAiImagesResponse(job.CreatedAt.ToUnixTimeSeconds(), data), json.Value.SerializerOptions);
+        var responder = new OpenAiResponder();
+        await submitter.SubmitAsync(http, async draft => responder.Format = await reader.ReadAsync(http.Request, draft), responder);
     }
 }

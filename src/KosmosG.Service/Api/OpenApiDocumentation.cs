@@ -1,42 +1,51 @@
+using System.ComponentModel;
+using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using KosmosG.Pipelines;
+using KosmosG.Service.Queue;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace KosmosG.Service.Api;
 
 /// <summary>
-/// Completes /openapi/v1.json: the service description, the Bearer scheme, an example request body per generation
-/// endpoint and an example problem+json body for every documented error status.
+/// Completes /openapi/v1.json: the service description, the Bearer scheme, the generation endpoints' request
+/// schemas and examples (built from <see cref="RequestFields"/>, so they list exactly the fields the readers take)
+/// and an example problem+json body for every documented error status.
 /// </summary>
-public sealed class OpenApiDocumentation : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
+public sealed class OpenApiDocumentation(RequestFields fields) : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
 {
-    static readonly Dictionary<string, (string Code, string Detail, string? Field)> Problems = new()
+    const string CreateGeneration = "CreateGeneration";
+    const string CreateImageOpenAi = "CreateImageOpenAi";
+    const string ImagesDescription =
+        "Input images in <i> order: base64 or data URLs (data:image/png;base64,...), or file parts in multipart/form-data. " +
+        "PNG, JPEG or WebP. URLs are not fetched.";
+
+    static readonly GenerationRequest Example = new()
     {
-        ["400"] = ("invalid_field", "steps must be between 1 and 100 (got 500).", "steps"),
-        ["401"] = ("unauthorized", "An API key is required: send 'Authorization: Bearer <key>'.", "Authorization"),
-        ["404"] = ("job_not_found", "No job 'job_0c1d...' (finished jobs are removed after their retention time).", "id"),
-        ["406"] = ("not_acceptable", "Accept 'text/html' offers nothing we return: application/json, image/png or text/event-stream.", "Accept"),
-        ["409"] = ("cancelled", "Job job_0c1d...: The job was cancelled.", null),
-        ["413"] = ("image_too_large", "images[0]: 20000x20000 is over the limit of 16777216 pixels (KosmosG:Limits:MaxImagePixels).", "images[0]"),
-        ["415"] = ("unsupported_media_type", "images[1]: not a PNG, JPEG or WebP image.", "images[1]"),
-        ["429"] = ("queue_full", "The queue is full (16 jobs waiting). Retry-After tells when to come back.", null),
-        ["500"] = ("generation_failed", "Job job_0c1d...: Generation failed on cuda:0: ExternalException: CUDA out of memory.", null),
-        ["503"] = ("not_ready", "The model is not ready: cpu: WarmingUp", null),
-        ["504"] = ("deadline_exceeded", "Job job_0c1d...: The job's deadline passed before it finished.", null),
+        Prompt = "<i> wearing a red hat, watercolor", NegativePrompt = "blurry", Steps = 25, GuidanceScale = 7.5, Scheduler = "dpms",
+        Seed = 42, Count = 1, Width = 512, Height = 512, PreviewEvery = 5,
     };
 
-    static readonly Dictionary<string, string> RequestExamples = new()
+    Dictionary<string, (string Code, string Detail, string? Field)> Problems()
     {
-        ["CreateGeneration"] = """
-            {"prompt": "<i> wearing a red hat, watercolor", "negative_prompt": "blurry", "images": ["data:image/png;base64,iVBORw0KGgo..."],
-             "steps": 25, "guidance_scale": 7.5, "scheduler": "dpms", "seed": 42, "n": 1, "width": 512, "height": 512,
-             "preview_every": 5, "deadline_seconds": 120}
-            """,
-        ["CreateImageOpenAi"] = """
-            {"model": "kosmos-g", "prompt": "a watercolor fox in the snow", "n": 1, "size": "512x512", "response_format": "b64_json",
-             "steps": 25, "seed": 42}
-            """,
-    };
+        var steps = fields.NameOf(nameof(GenerationRequest.Steps));
+        return new()
+        {
+            ["400"] = ("invalid_field", $"{steps} must be between 1 and 100 (got 500).", steps),
+            ["401"] = ("unauthorized", "An API key is required: send 'Authorization: Bearer <key>'.", "Authorization"),
+            ["404"] = ("job_not_found", "No job 'job_0c1d...' (finished jobs are removed after their retention time).", "id"),
+            ["406"] = ("not_acceptable", "Accept 'text/html' offers nothing we return: application/json, image/png or text/event-stream.", "Accept"),
+            ["409"] = ("cancelled", "Job job_0c1d...: The job was cancelled.", null),
+            ["413"] = ("image_too_large", $"{fields.Images}[0]: 20000x20000 is over the limit of 16777216 pixels (KosmosG:Limits:MaxImagePixels).", $"{fields.Images}[0]"),
+            ["415"] = ("unsupported_media_type", $"{fields.Images}[1]: not a PNG, JPEG or WebP image.", $"{fields.Images}[1]"),
+            ["429"] = ("queue_full", "The queue is full (16 jobs waiting). Retry-After tells when to come back.", null),
+            ["500"] = ("generation_failed", "Job job_0c1d...: Generation failed on cuda:0: ExternalException: CUDA out of memory.", null),
+            ["503"] = ("not_ready", "The model is not ready: cpu: WarmingUp", null),
+            ["504"] = ("deadline_exceeded", "Job job_0c1d...: The job's deadline passed before it finished.", null),
+        };
+    }
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
@@ -60,9 +69,10 @@ public sealed class OpenApiDocumentation : IOpenApiDocumentTransformer, IOpenApi
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
+        var problems = Problems();
         foreach (var (status, response) in operation.Responses ?? [])
         {
-            if (response.Content is null || !Problems.TryGetValue(status, out var p)) continue;
+            if (response.Content is null || !problems.TryGetValue(status, out var p)) continue;
             foreach (var media in response.Content.Where(c => c.Key.Contains("problem")).Select(c => c.Value))
                 media.Example = new JsonObject
                 {
@@ -74,9 +84,64 @@ public sealed class OpenApiDocumentation : IOpenApiDocumentTransformer, IOpenApi
                     ["field"] = p.Field,
                 };
         }
-        if (operation.OperationId is { } id && RequestExamples.TryGetValue(id, out var example) &&
-            operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true)
-            body.Example = JsonNode.Parse(example);
+        if (operation.OperationId is CreateGeneration or CreateImageOpenAi && operation.RequestBody?.Content is { } content)
+        {
+            var openAi = operation.OperationId == CreateImageOpenAi;
+            foreach (var (type, media) in content)
+            {
+                media.Schema = RequestSchema(openAi, binaryImages: type.Contains("form"));
+                if (type == "application/json") media.Example = openAi ? OpenAiExample() : NativeExample();
+            }
+        }
         return Task.CompletedTask;
+    }
+
+    OpenApiSchema RequestSchema(bool openAi, bool binaryImages)
+    {
+        var properties = new Dictionary<string, IOpenApiSchema>();
+        if (openAi)
+            foreach (var p in fields.Json.GetTypeInfo(typeof(OpenAiImageOptions)).Properties)
+                properties[p.Name] = Schema(p.PropertyType, (p.AttributeProvider as MemberInfo)?.GetCustomAttribute<DescriptionAttribute>()?.Description);
+        foreach (var f in fields.All) properties[f.Name] = Schema(f.Type, f.Description);
+        properties[fields.Images] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = binaryImages ? "binary" : null },
+            Description = ImagesDescription,
+        };
+        return new OpenApiSchema { Type = JsonSchemaType.Object, Properties = properties };
+    }
+
+    static OpenApiSchema Schema(Type type, string? description) => new()
+    {
+        Type = (Nullable.GetUnderlyingType(type) ?? type) switch
+        {
+            var t when t == typeof(string) => JsonSchemaType.String,
+            var t when t == typeof(int) || t == typeof(long) => JsonSchemaType.Integer,
+            var t when t == typeof(double) || t == typeof(float) => JsonSchemaType.Number,
+            var t when t == typeof(bool) => JsonSchemaType.Boolean,
+            var t when t.IsAssignableTo(typeof(System.Collections.IEnumerable)) => JsonSchemaType.Array,
+            _ => JsonSchemaType.Object,
+        },
+        Description = description,
+    };
+
+    JsonObject NativeExample()
+    {
+        var example = JsonSerializer.SerializeToNode(Example, fields.Json)!.AsObject();
+        example[fields.Images] = new JsonArray("data:image/png;base64,iVBORw0KGgo...");
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(new JobTerms { DeadlineSeconds = 120 }, fields.Json)!.AsObject())
+            example[name] = value?.DeepClone();
+        return example;
+    }
+
+    JsonObject OpenAiExample()
+    {
+        var example = JsonSerializer.SerializeToNode(
+            new OpenAiImageOptions { Model = "kosmos-g", Size = "512x512", ResponseFormat = OpenAiRequestReader.Base64Format }, fields.Json)!.AsObject();
+        var request = JsonSerializer.SerializeToNode(Example with { Prompt = "a watercolor fox in the snow" }, fields.Json)!.AsObject();
+        foreach (var property in new[] { nameof(GenerationRequest.Prompt), nameof(GenerationRequest.Count), nameof(GenerationRequest.Steps), nameof(GenerationRequest.Seed) })
+            example[fields.NameOf(property)] = request[fields.NameOf(property)]?.DeepClone();
+        return example;
     }
 }

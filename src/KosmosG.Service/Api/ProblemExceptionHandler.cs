@@ -7,16 +7,16 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace KosmosG.Service.Api;
 
 /// <summary>Maps what request handling throws to problem+json: the client's mistakes to 4xx naming the field, never 500.</summary>
-public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed class ProblemExceptionHandler(RequestFields fields, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         var (status, code, detail, field, retryAfter) = exception switch
         {
-            ApiProblemException p => (p.Status, p.Code, p.Message, p.Field, p.RetryAfterSeconds),
+            ApiProblemException p => FromProblem(p),
             ImageRejectedException r => (r.Status, ImageCode(r.Kind), r.Message, r.Field, (int?)null),
-            GenerationRequestException g => (400, "invalid_field", g.Message.Split(" (Parameter")[0], RequestFields.ToApiName(g.Field), null),
-            JsonException j => (400, "invalid_json", $"The JSON body is not valid: {j.Message}", JsonField(j.Path), null),
+            GenerationRequestException g => (400, "invalid_field", g.Message.Split(" (Parameter")[0], fields.NameOf(g.Field), null),
+            JsonException j => FromProblem(ApiProblemException.InvalidJson(JsonField(j.Path), j.Message)),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "body_too_large" : "bad_request", b.Message, null, null),
             InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
                 (413, "body_too_large", $"A part of the form is too large: {d.Message}", "images", null),
@@ -28,6 +28,8 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         await ProblemWriter.WriteAsync(http, status, code, detail, field, retryAfter);
         return true;
     }
+
+    static (int, string, string, string?, int?) FromProblem(ApiProblemException p) => (p.Status, p.Code, p.Message, p.Field, p.RetryAfterSeconds);
 
     static string ImageCode(ImageDecodeErrorKind kind) => kind switch
     {

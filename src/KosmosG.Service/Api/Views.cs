@@ -1,16 +1,24 @@
 using System.ComponentModel;
-using KosmosG.Service.Jobs;
-using KosmosG.Service.Streaming;
+using System.Text.Json.Nodes;
+using KosmosG.Pipelines;
+using KosmosG.Service.Catalog;
+using KosmosG.Service.Queue;
 
 namespace KosmosG.Service.Api;
 
 // The JSON shapes the API returns (snake_case on the wire). Kept together: they are one small vocabulary.
 
 [Description("A finished image: index in the request, the seed that made it, the PNG (generation parameters in its iTXt chunks).")]
-public sealed record ImageView(int Index, long Seed, string PngBase64);
+public sealed record ImageView(int Index, long Seed, string PngBase64)
+{
+    public static ImageView Of(GeneratedImage image) => new(image.Index, image.Seed, Convert.ToBase64String(image.Png));
+}
+
+[Description("A preview of image 0 after this many steps (SSE 'preview' event).")]
+public sealed record PreviewView(int Step, string PngBase64);
 
 [Description("Synchronous JSON result of POST /v1/generations.")]
-public sealed record GenerationResponse(string Id, IReadOnlyList<ImageView> Images, TimingsView Timings);
+public sealed record GenerationResponse(string Id, IReadOnlyList<ImageView> Images, JobTimings Timings);
 
 [Description("A job's image, fetched from url (image/png).")]
 public sealed record JobImageLink(int Index, long Seed, string Url);
@@ -25,14 +33,14 @@ public sealed record JobErrorView(string Type, string Message);
 public sealed record JobView(
     string Id, JobState State, int QueuePosition, ProgressView Progress, string? Device,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    IReadOnlyList<JobImageLink> Images, JobErrorView? Error, TimingsView? Timings)
+    IReadOnlyList<JobImageLink> Images, JobErrorView? Error, JobTimings? Timings)
 {
     public static JobView Of(Job job, JobQueue queue) => new(
         job.Id, job.State, queue.PositionOf(job), new ProgressView(job.Progress.Step, job.Progress.Total), job.Device,
         job.CreatedAt, job.StartedAt, job.FinishedAt,
         job.Images.Select(i => new JobImageLink(i.Index, i.Seed, $"/v1/jobs/{job.Id}/images/{i.Index}")).ToList(),
         job.Error is var (type, message) ? new JobErrorView(type, message) : null,
-        job.IsFinished ? Job.ToView(job) : null);
+        job.IsFinished ? job.TimingsInSeconds() : null);
 }
 
 [Description("The result of POST /v1/jobs/{id}/cancel: whether the job is (being) cancelled, and its state now.")]
@@ -50,18 +58,8 @@ public sealed record OpenAiImageData(
 [Description("GET /v1/models: OpenAI-style list of what is loaded.")]
 public sealed record ModelList(string Object, IReadOnlyList<ModelView> Data);
 
-[Description("The loaded model: kind (kosmos-g or stable-diffusion), where it came from, dtype, devices, defaults, every request limit, and worker states.")]
+[Description("The loaded model: kind (kosmos-g or stable-diffusion), where it came from, dtype, devices, defaults, every request limit (KosmosG:Limits plus the queue and deadlines), and worker states.")]
 public sealed record ModelView(
     string Id, string Object, string OwnedBy, string Kind, string Path,
     [property: System.Text.Json.Serialization.JsonPropertyName("dtype")] string DType, bool AcceptsImages, int MaxImages,
-    DefaultsView Defaults, LimitsView Limits, IReadOnlyList<WorkerView> Workers);
-
-public sealed record DefaultsView(int Steps, double GuidanceScale, string Scheduler, int Width, int Height);
-
-public sealed record LimitsView(
-    int MaxPromptChars, int MaxImages, int MaxImageBytes, long MaxImagePixels, string[] ImageTypes, int MinSteps, int MaxSteps,
-    double MinGuidanceScale, double MaxGuidanceScale, int MaxN, int MinSize, int MaxSize, int SizeMultiple,
-    int QueueCapacity, double DefaultDeadlineSeconds, double MaxDeadlineSeconds);
-
-[Description("One device worker: loading, warming_up, ready, faulted or stopped; paused_until while its circuit is open.")]
-public sealed record WorkerView(string Device, WorkerState State, DateTimeOffset? PausedUntil, string? Fault);
+    GenerationDefaults Defaults, JsonObject Limits, IReadOnlyList<WorkerStatus> Workers);

@@ -11,7 +11,7 @@ namespace KosmosG.Service.Imaging;
 /// </summary>
 public sealed class DecoderImageIntake(IOptions<KosmosGOptions> options) : IImageIntake
 {
-    static readonly string[] AcceptedTypes = ["image/png", "image/jpeg", "image/webp"];
+    public static readonly string[] AcceptedTypes = ["image/png", "image/jpeg", "image/webp"];
     readonly ImageDecoder _decoder = new(new ImageLimits(options.Value.Limits.MaxImageBytes, options.Value.Limits.MaxImagePixels));
 
     public RgbImage Read(byte[] bytes, string? declaredType, string field)

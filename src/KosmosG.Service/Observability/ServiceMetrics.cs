@@ -23,7 +23,7 @@ public sealed class ServiceMetrics : IDisposable
     readonly Counter<long> _failures;
     int _running;
 
-    public ServiceMetrics(IMeterFactory meterFactory, Jobs.JobQueue queue)
+    public ServiceMetrics(IMeterFactory meterFactory, Queue.JobQueue queue)
     {
         _meter = meterFactory.Create(MeterName);
         _meter.CreateObservableGauge("kosmosg.queue.depth", () => queue.Count, description: "Jobs waiting for a worker.");

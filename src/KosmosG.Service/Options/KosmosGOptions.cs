@@ -1,9 +1,11 @@
+using KosmosG.Pipelines;
+
 namespace KosmosG.Service.Options;
 
 /// <summary>
 /// Everything configurable, bound from the "KosmosG" section (appsettings.json, then environment variables such as
 /// KosmosG__Queue__Capacity). The section classes live here together because they are one configuration tree and
-/// docs/SERVICE.md lists them in the same order.
+/// the README's Configuration table lists them in the same order.
 /// </summary>
 public sealed class KosmosGOptions
 {
@@ -44,19 +46,13 @@ public sealed class QueueOptions
     public int Capacity { get; set; } = 16;
 }
 
-public sealed class LimitsOptions
+/// <summary>The generation settings' ranges (<see cref="GenerationLimits"/>, whose initial values are the service's
+/// defaults) plus what bounds the input images.</summary>
+public sealed record LimitsOptions : GenerationLimits
 {
-    public int MaxPromptChars { get; set; } = 2000;
-    public int MaxImages { get; set; } = 8;
-    public int MaxImageBytes { get; set; } = 10 * 1024 * 1024;
-    public long MaxImagePixels { get; set; } = 16_777_216;
-    public int MinSteps { get; set; } = 1;
-    public int MaxSteps { get; set; } = 100;
-    public double MinGuidanceScale { get; set; } = 1.0;
-    public double MaxGuidanceScale { get; set; } = 20.0;
-    public int MaxN { get; set; } = 4;
-    public int MinSize { get; set; } = 64;
-    public int MaxSize { get; set; } = 1024;
+    public int MaxImages { get; init; } = 8;
+    public int MaxImageBytes { get; init; } = 10 * 1024 * 1024;
+    public long MaxImagePixels { get; init; } = 16_777_216;
 }
 
 public sealed class JobsOptions

@@ -41,6 +41,7 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
             "must be between 0 and Limits:MaxGuidanceScale");
         Require(l.MaxN >= 1, "Limits:MaxN", "must be at least 1");
         Require(l.MinSize >= 8 && l.MinSize % 8 == 0, "Limits:MinSize", "must be a positive multiple of 8");
+        Require(l.SizeMultiple >= 8 && l.SizeMultiple % 8 == 0, "Limits:SizeMultiple", "must be a positive multiple of 8 (the VAE's factor)");
         Require(l.MaxSize >= l.MinSize && l.MaxSize % 8 == 0, "Limits:MaxSize", "must be a multiple of 8 not below Limits:MinSize");
 
         Require(o.Jobs.RetentionSeconds > 0, "Jobs:RetentionSeconds", "must be positive");

@@ -1,4 +1,4 @@
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Workers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;

@@ -25,6 +25,7 @@ public sealed partial class TestGenerator : IImageGenerator
     {
         _options = options;
         Info = new GeneratorInfo("test-model", options.Kind, "test-model", device, "fp32", options.AcceptsImages, options.MaxImages, options.Defaults);
+        Validator = new MarkerValidator(options.AcceptsImages);
     }
 
     public GeneratorInfo Info { get; }
@@ -37,15 +38,22 @@ public sealed partial class TestGenerator : IImageGenerator
     /// <summary>Called when a step starts, with the steps run so far (lets a test act at a known point).</summary>
     public Action<int>? OnStep { get; set; }
 
-    public void Validate(GenerationRequest request)
+    /// <summary>The real contract's marker and scheduler checks; like the real validators it holds no reference
+    /// to the generator, so it may run on any thread.</summary>
+    public IRequestValidator Validator { get; }
+
+    sealed class MarkerValidator(bool acceptsImages) : IRequestValidator
     {
-        var markers = Marker().Count(request.Prompt);
-        if (!Info.AcceptsImages && markers > 0)
-            throw new GenerationRequestException("Prompt", "This text-only model cannot take <i> markers.");
-        if (markers != request.Images.Count)
-            throw new GenerationRequestException("Images", $"The prompt has {markers} <i> markers but {request.Images.Count} images were sent.");
-        if (!Schedulers.Contains(request.Scheduler))
-            throw new GenerationRequestException("Scheduler", $"Unknown scheduler '{request.Scheduler}'; use one of {string.Join(", ", Schedulers)}.");
+        public void Validate(GenerationRequest request)
+        {
+            var markers = Marker().Count(request.Prompt);
+            if (!acceptsImages && markers > 0)
+                throw new GenerationRequestException("Prompt", "This text-only model cannot take <i> markers.");
+            if (markers != request.Images.Count)
+                throw new GenerationRequestException("Images", $"The prompt has {markers} <i> markers but {request.Images.Count} images were sent.");
+            if (!Schedulers.Contains(request.Scheduler))
+                throw new GenerationRequestException("Scheduler", $"Unknown scheduler '{request.Scheduler}'; use one of {string.Join(", ", Schedulers)}.");
+        }
     }
 
     public GenerationResult Generate(GenerationRequest request, GenerationCallbacks callbacks, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using KosmosG.Pipelines;
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Workers;
 
 namespace KosmosG.Service.Tests.Support;
 

@@ -1,0 +1,61 @@
+using KosmosG.Imaging;
+using KosmosG.Pipelines;
+using KosmosG.Service.Catalog;
+using KosmosG.Service.Imaging;
+using KosmosG.Service.Options;
+using Microsoft.Extensions.Options;
+
+namespace KosmosG.Service.Api;
+
+/// <summary>A checked request with its pixels, and how long the job may take.</summary>
+public sealed record GenerationOrder(GenerationRequest Request, TimeSpan Deadline);
+
+/// <summary>
+/// Starts a request from the loaded model's card and turns what the readers filled in into a
+/// <see cref="GenerationOrder"/>: the configured limits, then the image count and sizes (before any image is
+/// decoded), the images, and last the model's own checks from its card. Every refusal names the field.
+/// </summary>
+public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageIntake intake, ModelCatalog catalog, RequestFields fields)
+{
+    readonly KosmosGOptions _options = options.Value;
+
+    public RequestDraft NewDraft()
+    {
+        var card = catalog.Card ?? throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "not_ready",
+            "The model is not loaded yet.", null, 5);
+        return new RequestDraft(card, card.NewRequest(Random.Shared.NextInt64(0, uint.MaxValue)));
+    }
+
+    public GenerationOrder Complete(RequestDraft draft)
+    {
+        var request = draft.Request;
+        var info = draft.Card.Info;
+        var l = _options.Limits;
+        if (string.IsNullOrWhiteSpace(request.Prompt))
+        {
+            var prompt = fields.NameOf(nameof(GenerationRequest.Prompt));
+            throw ApiProblemException.Invalid(prompt, $"{prompt} is required.");
+        }
+        l.Check(request);
+
+        var deadline = draft.Terms.DeadlineSeconds ?? _options.Deadline.DefaultSeconds;
+        var deadlineField = fields.NameOf(nameof(draft.Terms.DeadlineSeconds));
+        if (!(deadline > 0 && deadline <= _options.Deadline.MaxSeconds))
+            throw ApiProblemException.Invalid(deadlineField,
+                $"{deadlineField} must be above 0 and at most {_options.Deadline.MaxSeconds} (got {deadline}).");
+
+        var maxImages = Math.Min(l.MaxImages, info.AcceptsImages ? info.MaxImages : 0);
+        if (draft.Images.Count > maxImages)
+            throw ApiProblemException.Invalid(fields.Images, info.AcceptsImages
+                ? $"{draft.Images.Count} images sent; at most {maxImages} are accepted."
+                : $"This model ({info.Kind}) takes text-only prompts; send no images.");
+        foreach (var part in draft.Images)
+            if (part.Length > l.MaxImageBytes)
+                throw new ImageRejectedException(part.Field, ImageDecodeErrorKind.TooLarge,
+                    $"{part.Field}: {part.Length} bytes is over the limit of {l.MaxImageBytes} (KosmosG:Limits:MaxImageBytes).");
+        request = request with { Images = draft.Images.Select(p => intake.Read(p.Read(), p.ContentType, p.Field)).ToList() };
+
+        draft.Card.Validator.Validate(request);
+        return new GenerationOrder(request, TimeSpan.FromSeconds(deadline));
+    }
+}

@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace KosmosG.Service.Api;
+
+/// <summary>POST /v1/images/generations (application/json): OpenAI's fields, then ours; returns the response format.</summary>
+public sealed class OpenAiRequestReader(RequestFields fields)
+{
+    public const string Base64Format = "b64_json";
+    public const string UrlFormat = "url";
+
+    public async Task<string> ReadAsync(HttpRequest request, RequestDraft draft)
+    {
+        if (!request.HasJsonContentType())
+            throw new ApiProblemException(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                $"Content-Type '{request.ContentType}' is not accepted; send application/json.", "Content-Type");
+        var body = await JsonRequestReader.ReadObjectAsync(request, fields.Json);
+        var openAi = body.Deserialize<OpenAiImageOptions>(fields.Json)!;
+        foreach (var (name, value) in body) fields.TryApply(draft, name, value); // not ours: OpenAI's, ignored
+        var format = openAi.ResponseFormat ?? Base64Format;
+        if (format is not (Base64Format or UrlFormat))
+            throw ApiProblemException.Invalid("response_format", $"response_format '{format}' is not supported; use \"{Base64Format}\" or \"{UrlFormat}\".");
+        if (openAi.Size is { } size)
+        {
+            var parts = size.Split('x', 'X');
+            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var w) ||
+                !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var h))
+                throw ApiProblemException.Invalid("size", $"size '{size}' is not \"WIDTHxHEIGHT\", e.g. \"512x512\".");
+            draft.Request = draft.Request with { Width = w, Height = h };
+        }
+        return format;
+    }
+}

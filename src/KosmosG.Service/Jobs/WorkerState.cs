@@ -1,3 +1,0 @@
-namespace KosmosG.Service.Jobs;
-
-public enum WorkerState { Loading, WarmingUp, Ready, Faulted, Stopped }

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using KosmosG.Service.Options;
+using Microsoft.Extensions.Options;
+
+namespace KosmosG.Service.Queue;
+
+/// <summary>
+/// Every job by id, in this process. Finished jobs stay fetchable for KosmosG:Jobs:RetentionSeconds and at most
+/// KosmosG:Jobs:MaxRetained of them are kept (oldest finished first out); unfinished jobs are never dropped.
+/// </summary>
+public sealed class InMemoryJobStore : IJobStore, IDisposable
+{
+    readonly ConcurrentDictionary<string, Job> _jobs = new();
+    readonly JobsOptions _options;
+    readonly Timer _sweeper;
+
+    public InMemoryJobStore(IOptions<KosmosGOptions> options)
+    {
+        _options = options.Value.Jobs;
+        _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    public int Count => _jobs.Count;
+
+    public void Add(Job job)
+    {
+        _jobs[job.Id] = job;
+        job.Finished.ContinueWith(_ => Sweep(), TaskScheduler.Default);
+    }
+
+    public Job? Find(string id) => _jobs.TryGetValue(id, out var job) ? job : null;
+
+    public IEnumerable<Job> Unfinished => _jobs.Values.Where(j => !j.IsFinished);
+
+    /// <summary>Drops finished jobs past their retention time, then the oldest finished ones beyond the count cap.</summary>
+    public void Sweep()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var finished = _jobs.Values.Where(j => j.FinishedAt is not null).OrderBy(j => j.FinishedAt).ToList();
+        var excess = finished.Count - _options.MaxRetained;
+        foreach (var job in finished)
+        {
+            if (excess-- > 0 || now - job.FinishedAt!.Value > TimeSpan.FromSeconds(_options.RetentionSeconds))
+                _jobs.TryRemove(job.Id, out _);
+        }
+    }
+
+    public void Dispose() => _sweeper.Dispose();
+}

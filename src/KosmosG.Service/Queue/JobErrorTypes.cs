@@ -1,0 +1,11 @@
+namespace KosmosG.Service.Queue;
+
+/// <summary>Why a job did not succeed: the error event's type and the job's error.type.</summary>
+public static class JobErrorTypes
+{
+    public const string GenerationFailed = "generation_failed";
+    public const string Cancelled = "cancelled";
+    public const string ClientDisconnected = "client_disconnected";
+    public const string DeadlineExceeded = "deadline_exceeded";
+    public const string Shutdown = "shutdown";
+}

@@ -1,0 +1,80 @@
+using KosmosG.Service.Options;
+using Microsoft.Extensions.Options;
+
+namespace KosmosG.Service.Queue;
+
+/// <summary>
+/// The bounded FIFO of jobs waiting for a device worker. Workers block in <see cref="Take"/> on their own threads;
+/// a job cancelled while waiting leaves the queue at once (its slot is free again).
+/// </summary>
+public sealed class JobQueue(IOptions<KosmosGOptions> options)
+{
+    readonly object _gate = new();
+    readonly LinkedList<Job> _items = new();
+    readonly int _capacity = options.Value.Queue.Capacity;
+
+    public int Capacity => _capacity;
+
+    public int Count
+    {
+        get { lock (_gate) return _items.Count; }
+    }
+
+    public bool IsFull => Count >= _capacity;
+
+    /// <summary>Adds the job at the back; false when the queue is full.</summary>
+    public bool TryEnqueue(Job job)
+    {
+        lock (_gate)
+        {
+            if (_items.Count >= _capacity) return false;
+            // Published before a worker can see the job, so a stream never shows `started` before `queued`.
+            job.Publish(new QueuedEvent(job.Id, _items.Count + 1));
+            _items.AddLast(job);
+            Monitor.PulseAll(_gate);
+        }
+        job.Token.Register(() => Remove(job));
+        return true;
+    }
+
+    /// <summary>1-based position of a waiting job, 0 when it is not waiting.</summary>
+    public int PositionOf(Job job)
+    {
+        lock (_gate)
+        {
+            var i = 1;
+            for (var n = _items.First; n != null; n = n.Next, i++)
+                if (ReferenceEquals(n.Value, job)) return i;
+            return 0;
+        }
+    }
+
+    /// <summary>Blocks the calling (worker) thread until a job arrives, or returns null once <paramref name="stop"/> fires.</summary>
+    public Job? Take(CancellationToken stop)
+    {
+        using var wake = stop.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
+        Job job;
+        List<(Job, int)> moved;
+        lock (_gate)
+        {
+            while (_items.Count == 0)
+            {
+                if (stop.IsCancellationRequested) return null;
+                Monitor.Wait(_gate);
+            }
+            if (stop.IsCancellationRequested) return null;
+            job = _items.First!.Value;
+            _items.RemoveFirst();
+            moved = _items.Select((j, i) => (j, i + 1)).ToList();
+        }
+        foreach (var (waiting, position) in moved) waiting.Publish(new QueuedEvent(waiting.Id, position));
+        return job;
+    }
+
+    void Remove(Job job)
+    {
+        bool removed;
+        lock (_gate) removed = _items.Remove(job);
+        if (removed) job.MarkCancelled();
+    }
+}
