@@ -16,7 +16,7 @@ public static class BenchCommand
         "kosmosg bench unet (--model DIR | --config unet/config.json) [--latent N] [--batch B] [--dtype fp32|bf16|fp16]\n" +
         "                   [--runs N] [--warmup N] [--threads N] [--device cpu|cuda:N]";
 
-    // diffusers 0.25.1 + torch 1.13.1 on this machine kind, fp32, batch 2, SD v1.5 U-Net (docs: PERF-ANCHOR.md).
+    // diffusers 0.25.1 + torch 1.13.1 on this machine kind, fp32, batch 2, SD v1.5 U-Net (docs/PERF-ANCHOR.md).
     static readonly Dictionary<int, double> ReferenceSeconds = new() { [64] = 35.2, [32] = 7.29 };
     const long Sd15UnetParameters = 859_520_964;
 

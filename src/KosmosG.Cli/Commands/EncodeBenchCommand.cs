@@ -11,14 +11,14 @@ namespace KosmosG.Cli.Commands;
 /// <summary>
 /// `kosmosg bench encode`: loads a KOSMOS-G model folder's MLLM side (vision tower, connector, MLLM, AlignerNet) and
 /// reports the peak resident memory against the weights' size, then times one condition encode (median after a
-/// warm-up) for a prompt with random images, as PERF-ANCHOR.md measured the official code.
+/// warm-up) for a prompt with random images, as the official code was measured (docs/PERF-ANCHOR.md).
 /// </summary>
 public static class EncodeBenchCommand
 {
     public const string Usage =
         "kosmosg bench encode --model DIR [--prompt TEXT] [--dtype fp32|bf16|fp16] [--runs N] [--threads N]";
 
-    // The official modules at kosmosg_xl sizes, float32, "<i> wearing <i>" with two 224x224 images (PERF-ANCHOR.md).
+    // The official modules at kosmosg_xl sizes, float32, "<i> wearing <i>" with two 224x224 images (docs/PERF-ANCHOR.md).
     const double ReferenceSeconds = 34.1;
 
     public static int Run(IReadOnlyList<string> args)

@@ -30,7 +30,7 @@ public static class GenerateCommand
         var modelPath = a.String("--model") ?? DefaultModel.Path();
         var dtype = a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32";
         var scheduler = a.Choice("--scheduler", SchedulerFactory.Names);
-        // Ranges are the pipeline's (GenerationLimits.Model), checked once the model's defaults are known.
+        // Ranges are GenerationLimits.Model's, checked below once the model's defaults are known.
         var steps = a.Int("--steps");
         var guidance = a.Double("--guidance");
         var width = a.Int("--width");
@@ -55,8 +55,10 @@ public static class GenerateCommand
             Seed = seed,
             Count = count,
         };
-        try { pipeline.Validate(request); }
+        // A flag out of range is a usage error (exit 2); what the model refuses (markers vs images) a failure (exit 1).
+        try { GenerationLimits.Model.Check(request); }
         catch (GenerationRequestException e) { throw new UsageException(e.Message); }
+        pipeline.Validate(request);
 
         if (a.String("--save-condition") is { } conditionPath) SaveCondition(pipeline, request, conditionPath);
 

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KosmosG.Schedulers;
 
 namespace KosmosG.Pipelines;
 
 /// <summary>
 /// A model folder's optional generation_config.json: the sampling defaults its makers measured best for it, as a
 /// transformers model folder's generation_config.json is for text. Keys, each optional: num_inference_steps,
-/// guidance_scale, scheduler (a scheduler name), each within <see cref="GenerationLimits.Model"/>. A request's own values still win.
+/// guidance_scale, scheduler (a <see cref="SchedulerFactory"/> name). A request's own values still win.
 /// </summary>
 public static class GenerationConfigFile
 {
@@ -23,12 +24,13 @@ public static class GenerationConfigFile
             var steps = json["num_inference_steps"]?.GetValue<int>() ?? defaults.Steps;
             var guidance = json["guidance_scale"]?.GetValue<double>() ?? defaults.GuidanceScale;
             var scheduler = json["scheduler"]?.GetValue<string>() ?? defaults.Scheduler;
-            GenerationLimits.Model.CheckSteps(steps);
-            GenerationLimits.Model.CheckGuidanceScale(guidance);
-            GenerationLimits.CheckScheduler(scheduler);
+            if (steps is < 1 or > 1000) throw new InvalidDataException($"num_inference_steps {steps} is outside 1..1000");
+            if (!double.IsFinite(guidance) || guidance < 0) throw new InvalidDataException($"guidance_scale {guidance} must be a number >= 0");
+            if (!SchedulerFactory.Names.Contains(scheduler))
+                throw new InvalidDataException($"scheduler '{scheduler}' is not one of {string.Join(", ", SchedulerFactory.Names)}");
             return defaults with { Steps = steps, GuidanceScale = guidance, Scheduler = scheduler };
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidDataException or GenerationRequestException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidDataException)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }

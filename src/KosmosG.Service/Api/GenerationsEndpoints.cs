@@ -24,20 +24,19 @@ public static class GenerationsEndpoints
             .Accepts<JsonObject>("application/json", "multipart/form-data") // the schema: OpenApiDocumentation, from RequestFields
             .Produces<GenerationResponse>(StatusCodes.Status200OK, "application/json", "image/png", "text/event-stream")
             .Produces<JobView>(StatusCodes.Status202Accepted)
-            .ProducesGenerationProblems()
             .ProducesProblem(StatusCodes.Status406NotAcceptable)
-            .RequireAuthorization(ApiPolicies.Client)
-            .RequireRateLimiting(ApiPolicies.Generation)
+            .AsGenerationEndpoint()
             .DisableAntiforgery();
         return app;
     }
 
-    /// <summary>The errors both generation endpoints can answer with.</summary>
-    public static RouteHandlerBuilder ProducesGenerationProblems(this RouteHandlerBuilder route)
+    /// <summary>What both generation endpoints share: the errors they can answer with, the client policy and the
+    /// generation rate limit.</summary>
+    public static RouteHandlerBuilder AsGenerationEndpoint(this RouteHandlerBuilder route)
     {
         foreach (var status in new[] { 400, 401, 409, 413, 415, 429, 500, 503, 504 })
             route.ProducesProblem(status);
-        return route;
+        return route.RequireAuthorization(ApiPolicies.Client).RequireRateLimiting(ApiPolicies.Generation);
     }
 
     static Task CreateAsync(HttpContext http, GenerationSubmitter submitter, JsonRequestReader json, FormRequestReader form,

@@ -18,9 +18,7 @@ public static class OpenAiImagesEndpoints
                 "OpenAI's {\"error\": {message, type, param, code}}. Cancelled when the client disconnects.")
             .Accepts<JsonObject>("application/json") // the schema: OpenApiDocumentation, from RequestFields and OpenAiImageOptions
             .Produces<OpenAiImagesResponse>()
-            .ProducesGenerationProblems()
-            .RequireAuthorization(ApiPolicies.Client)
-            .RequireRateLimiting(ApiPolicies.Generation);
+            .AsGenerationEndpoint();
         return app;
     }
 
