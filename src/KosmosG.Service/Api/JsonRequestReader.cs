@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace KosmosG.Service.Api;
 
@@ -9,22 +8,22 @@ public sealed class JsonRequestReader(RequestFields fields)
 {
     public async Task ReadAsync(HttpRequest request, RequestDraft draft)
     {
-        foreach (var (name, value) in await ReadObjectAsync(request, fields.Json))
-            if (!fields.TryApply(draft, name, value))
-                throw ApiProblemException.InvalidJson(name, $"'{name}' is not a field of this endpoint (see /openapi/v1.json).");
+        using var body = await ReadObjectAsync(request);
+        foreach (var field in body.RootElement.EnumerateObject())
+            if (!fields.TryApply(draft, field.Name, field.Value))
+                throw ApiProblemException.InvalidJson(field.Name, $"'{field.Name}' is not a field of this endpoint (see /openapi/v1.json).");
     }
 
-    /// <summary>The body as one JSON object (malformed JSON surfaces as <see cref="JsonException"/>: 400).</summary>
-    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, JsonSerializerOptions json)
+    /// <summary>The body, which must be one JSON object (malformed JSON surfaces as <see cref="JsonException"/>: 400).
+    /// A field named twice counts with its last value, as the serializer reads it.</summary>
+    public static async Task<JsonDocument> ReadObjectAsync(HttpRequest request)
     {
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<JsonObject>(request.Body, json, request.HttpContext.RequestAborted)
-                   ?? throw ApiProblemException.Invalid("body", "The JSON body is empty.");
-        }
-        catch (ArgumentException e)
-        {
-            throw ApiProblemException.InvalidJson(null, e.Message); // a field named twice
-        }
+        var body = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted);
+        if (body.RootElement.ValueKind == JsonValueKind.Object) return body;
+        var kind = body.RootElement.ValueKind;
+        body.Dispose();
+        throw kind == JsonValueKind.Null
+            ? ApiProblemException.Invalid("body", "The JSON body is empty.")
+            : ApiProblemException.InvalidJson(null, $"expected a JSON object, got {kind.ToString().ToLowerInvariant()}.");
     }
 }

@@ -14,9 +14,10 @@ public sealed class OpenAiRequestReader(RequestFields fields)
         if (!request.HasJsonContentType())
             throw new ApiProblemException(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                 $"Content-Type '{request.ContentType}' is not accepted; send application/json.", "Content-Type");
-        var body = await JsonRequestReader.ReadObjectAsync(request, fields.Json);
-        var openAi = body.Deserialize<OpenAiImageOptions>(fields.Json)!;
-        foreach (var (name, value) in body) fields.TryApply(draft, name, value); // not ours: OpenAI's, ignored
+        using var body = await JsonRequestReader.ReadObjectAsync(request);
+        var openAi = body.RootElement.Deserialize<OpenAiImageOptions>(fields.Json)!;
+        foreach (var field in body.RootElement.EnumerateObject())
+            fields.TryApply(draft, field.Name, field.Value); // false: one of OpenAI's fields, ignored
         var format = openAi.ResponseFormat ?? Base64Format;
         if (format is not (Base64Format or UrlFormat))
             throw ApiProblemException.Invalid("response_format", $"response_format '{format}' is not supported; use \"{Base64Format}\" or \"{UrlFormat}\".");

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using KosmosG.Pipelines;
 using KosmosG.Service.Queue;
@@ -49,7 +48,7 @@ public sealed class RequestFields
     public bool IsImages(string name) => _byName.Comparer.Equals(name, Images);
 
     /// <summary>Sets a field from its JSON value (null: absent, the default stays); false for a name that is no field.</summary>
-    public bool TryApply(RequestDraft draft, string name, JsonNode? value)
+    public bool TryApply(RequestDraft draft, string name, JsonElement value)
     {
         if (IsImages(name))
         {
@@ -57,7 +56,7 @@ public sealed class RequestFields
             return true;
         }
         if (!_byName.TryGetValue(name, out var field)) return false;
-        if (value is not null) field.Set(draft, Read(name, value, field.Type));
+        if (value.ValueKind != JsonValueKind.Null) field.Set(draft, Read(name, value, field.Type));
         return true;
     }
 
@@ -76,9 +75,9 @@ public sealed class RequestFields
         return true;
     }
 
-    T? Read<T>(string name, JsonNode? value) => (T?)Read(name, value, typeof(T));
+    T? Read<T>(string name, JsonElement value) => (T?)Read(name, value, typeof(T));
 
-    object? Read(string name, JsonNode? value, Type type)
+    object? Read(string name, JsonElement value, Type type)
     {
         try { return value.Deserialize(type, Json); }
         catch (JsonException e) { throw ApiProblemException.InvalidJson(name, $"{name}: {e.Message}"); }
