@@ -15,13 +15,6 @@ public class DreamBenchEvalTests(TinyKosmosGFolders folders) : IClassFixture<Tin
     static (int, string, string) Score(string data, string output, TempDir dir, params string[] extra) =>
         CliRunner.Run(["eval", "dreambench", "--data", data, "--out", output, "--dino", Dino, "--clip", Clip, "--report", dir["report"], .. extra]);
 
-    static void CopyTree(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from)) CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
-    }
-
     [Fact]
     public void ScoresTheFixtureFolderToTheReferenceNumbers()
     {
@@ -58,13 +51,13 @@ public class DreamBenchEvalTests(TinyKosmosGFolders folders) : IClassFixture<Tin
     public void BadInputIsAClearErrorNamingTheFile()
     {
         using var dir = new TempDir();
-        CopyTree(Output, dir["bad-name"]);
+        TinyKosmosGFolders.CopyTree(Output, dir["bad-name"]);
         File.Copy(Directory.GetFiles(Output)[0], dir[Path.Combine("bad-name", "dog6+02+a dog.png")]);
         var (code, _, error) = Score(Dataset, dir["bad-name"], dir);
         Assert.Equal(1, code);
         Assert.Contains("dog6+02+a dog.png", error);
 
-        CopyTree(Output, dir["no-ref"]);
+        TinyKosmosGFolders.CopyTree(Output, dir["no-ref"]);
         File.Copy(Directory.GetFiles(Output)[0], dir[Path.Combine("no-ref", "cat+00+0+a cat.png")]);
         (code, _, error) = Score(Dataset, dir["no-ref"], dir);
         Assert.Equal(1, code);

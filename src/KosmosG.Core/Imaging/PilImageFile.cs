@@ -26,6 +26,8 @@ public static class PilImageFile
     {
         limits ??= ImageLimits.Default;
         if (!File.Exists(path)) throw new FileNotFoundException($"image not found: {path}", path);
+        var bytes = new FileInfo(path).Length;
+        if (bytes > limits.MaxBytes) throw new ImageDecodeException(ImageDecodeErrorKind.TooLarge, $"'{path}' is {bytes} bytes; at most {limits.MaxBytes} are read");
         try
         {
             var data = File.ReadAllBytes(path);
