@@ -82,7 +82,7 @@ public static class DreamBenchEvalCommand
         Console.WriteLine($"generate: {summary}; {missing.Count} prompts have images missing in {output}");
         if (missing.Count == 0) return summary;
         using var pipeline = KosmosGPipeline.Load(modelDir, compute);
-        new DreamBenchGeneration(pipeline, settings).Run(missing, output, new ProgressBar("generate").Report, cancellationToken: cancellationToken);
+        new DreamBenchGeneration(pipeline, settings).Run(missing, output, new ProgressBar("generate (steps)").Report, cancellationToken);
         return summary;
     }
 

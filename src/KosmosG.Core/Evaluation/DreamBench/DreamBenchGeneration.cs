@@ -20,14 +20,14 @@ public sealed class DreamBenchGeneration(DiffusionPipeline pipeline, DreamBenchS
     public static IReadOnlyList<DreamBenchPrompt> Missing(IReadOnlyList<DreamBenchPrompt> prompts, string outputDir) =>
         prompts.Where(p => Enumerable.Range(0, p.ImagesPerPrompt).Any(c => !File.Exists(Path.Combine(outputDir, p.FileName(c))))).ToList();
 
-    /// <param name="progress">(images written, images to write) after each prompt.</param>
+    /// <param name="progress">(denoising steps done, steps to do) over all prompts to generate, after every step.</param>
     public void Run(IReadOnlyList<DreamBenchPrompt> prompts, string outputDir, Action<int, int>? progress = null,
-        Action<int, int>? step = null, CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(outputDir);
         var todo = Missing(prompts, outputDir);
-        var total = todo.Count * settings.ImagesPerPrompt;
-        var done = 0;
+        var total = todo.Count * settings.Steps;
+        var finished = 0; // prompts done
         var (width, height) = (pipeline.Info.Defaults.Width, pipeline.Info.Defaults.Height);
         using var noise = BatchNoise(width, height);
         foreach (var prompt in todo)
@@ -48,7 +48,9 @@ public sealed class DreamBenchGeneration(DiffusionPipeline pipeline, DreamBenchS
             };
             using var rows = tensor(Enumerable.Range(0, settings.ImagesPerPrompt).Select(c => (long)prompt.NoiseRow(c)).ToArray());
             using var latents = noise.index_select(0, rows);
-            var result = pipeline.Generate(request, latents, new GenerationCallbacks { Step = step }, cancellationToken);
+            var before = finished * settings.Steps;
+            var callbacks = new GenerationCallbacks { Step = progress is null ? null : (done, _) => progress(before + done, total) };
+            var result = pipeline.Generate(request, latents, callbacks, cancellationToken);
             for (var c = 0; c < settings.ImagesPerPrompt; c++)
             {
                 var path = Path.Combine(outputDir, prompt.FileName(c));
@@ -58,8 +60,7 @@ public sealed class DreamBenchGeneration(DiffusionPipeline pipeline, DreamBenchS
                 File.WriteAllBytes(partial, result.Images[c].Png);
                 File.Move(partial, path, overwrite: true);
             }
-            done += settings.ImagesPerPrompt;
-            progress?.Invoke(done, total);
+            finished++;
         }
     }
 
