@@ -10,7 +10,7 @@ namespace KosmosG.Cli;
 /// </summary>
 public static class CliApp
 {
-    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + EncodeBenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage + "\n  " + ToyEvalCommand.Usage;
+    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + EncodeBenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage + "\n  " + ToyEvalCommand.Usage + "\n  " + DreamBenchEvalCommand.Usage;
 
     public static int Run(string[] args, CancellationToken cancellationToken)
     {
@@ -28,6 +28,7 @@ public static class CliApp
                 "generate" => GenerateCommand.Run(rest, cancellationToken),
                 "convert" => ConvertCommand.Run(rest),
                 "bench" => BenchCommand.Run(rest),
+                "eval" when rest.Length > 0 && rest[0] == "dreambench" => DreamBenchEvalCommand.Run(rest[1..], cancellationToken),
                 "eval" => ToyEvalCommand.Run(rest, cancellationToken),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };

@@ -35,7 +35,7 @@ public sealed class TinyKosmosGFolders : IDisposable
     public string Converted => _dir["converted"];
     public string WithTextEncoder => _dir["stage0"];
 
-    static void CopyTree(string from, string to)
+    internal static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));

@@ -13,6 +13,7 @@ public static class Fixtures
     public static string Sd15Tiny => Path.Combine(Root, "sd15-tiny");
     public static string Sd15TinyPipeline => Path.Combine(Sd15Tiny, "pipeline");
     public static string KosmosGTiny => Path.Combine(Root, "kosmosg-tiny");
+    public static string EvalTiny => Path.Combine(Root, "eval-tiny");
 
     /// <summary>All tensors of an sd15-tiny case file, e.g. "unet_scalar_t".</summary>
     public static Dictionary<string, Tensor> Sd15Case(string name) =>

@@ -25,7 +25,7 @@ public static class ToyEvalCommand
 
     public static int Run(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        if (args.Count == 0 || args[0] != "toy") throw new UsageException("eval needs a target: toy");
+        if (args.Count == 0 || args[0] != "toy") throw new UsageException("eval needs a target: toy or dreambench");
         var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json"]);
         var seed = a.Int("--seed", 0, int.MaxValue) ?? 0;
         var available = ToyEvalPrompts.ZeroShot(seed).Count;

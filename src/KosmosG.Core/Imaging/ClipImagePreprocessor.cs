@@ -28,29 +28,10 @@ public sealed class ClipImagePreprocessor
     }
 
     /// <summary>Shorter side -> Size, longer = int(Size * long / short); an image already that short is unchanged.</summary>
-    public RgbImage Resize(RgbImage image)
-    {
-        image.Validate();
-        var (shortSide, longSide) = image.Width <= image.Height ? (image.Width, image.Height) : (image.Height, image.Width);
-        if (shortSide == Size) return image;
-        var newLong = (int)((double)((long)Size * longSide) / shortSide);
-        var (width, height) = image.Width <= image.Height ? (Size, newLong) : (newLong, Size);
-        return PilResize.Bicubic(image, width, height);
-    }
+    public RgbImage Resize(RgbImage image) => ShorterSideResize.Resize(image, Size);
 
     /// <summary>The central Size x Size square; offsets round((H-S)/2) half to even, like torchvision.</summary>
-    public RgbImage CenterCrop(RgbImage image)
-    {
-        image.Validate();
-        if (image.Width < Size || image.Height < Size)
-            throw new ArgumentException($"cannot crop {Size}x{Size} from a {image.Width}x{image.Height} image");
-        var top = (int)Math.Round((image.Height - Size) / 2.0, MidpointRounding.ToEven);
-        var left = (int)Math.Round((image.Width - Size) / 2.0, MidpointRounding.ToEven);
-        var pixels = new byte[Size * Size * 3];
-        for (var y = 0; y < Size; y++)
-            Array.Copy(image.Pixels, ((top + y) * image.Width + left) * 3, pixels, y * Size * 3, Size * 3);
-        return new RgbImage(Size, Size, pixels);
-    }
+    public RgbImage CenterCrop(RgbImage image) => ShorterSideResize.CenterCrop(image, Size, CropOffsetRounding.HalfToEven);
 
     /// <summary>(u8/255 - mean)/std per channel in float64, as a [3, H, W] float64 array (row-major).</summary>
     public double[] Normalize(RgbImage image)

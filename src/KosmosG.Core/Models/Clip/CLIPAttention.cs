@@ -3,14 +3,16 @@ using static TorchSharp.torch;
 
 namespace KosmosG.Models.Clip;
 
-/// <summary>Multi-head causal self-attention (each position sees itself and earlier positions only).</summary>
+/// <summary>Multi-head self-attention; causal in the text model (each position sees itself and earlier positions only), full in the vision model.</summary>
 public sealed class CLIPAttention : nn.Module<Tensor, Tensor>
 {
     readonly Linear q_proj, k_proj, v_proj, out_proj;
     readonly int _heads, _headDim;
+    readonly bool _causal;
 
-    public CLIPAttention(CLIPTextConfig config) : base(nameof(CLIPAttention))
+    public CLIPAttention(CLIPEncoderConfig config, bool causal) : base(nameof(CLIPAttention))
     {
+        _causal = causal;
         _heads = config.NumAttentionHeads;
         _headDim = config.HeadDim;
         q_proj = nn.Linear(config.HiddenSize, config.HiddenSize);
@@ -26,8 +28,8 @@ public sealed class CLIPAttention : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long b = hidden.shape[0], t = hidden.shape[1];
         Tensor Heads(Linear proj) => proj.forward(hidden).view(b, t, _heads, _headDim).transpose(1, 2);
-        // Default scale 1/sqrt(head_dim), as CLIP's; the causal mask is the one CLIP builds (upper triangle masked).
-        var attended = nn.functional.scaled_dot_product_attention(Heads(q_proj), Heads(k_proj), Heads(v_proj), is_casual: true);
+        // Default scale 1/sqrt(head_dim), as CLIP's; the causal mask is the one CLIP's text model builds (upper triangle masked).
+        var attended = nn.functional.scaled_dot_product_attention(Heads(q_proj), Heads(k_proj), Heads(v_proj), is_casual: _causal);
         return out_proj.forward(attended.transpose(1, 2).reshape(b, t, _heads * _headDim)).MoveToOuterDisposeScope();
     }
 }

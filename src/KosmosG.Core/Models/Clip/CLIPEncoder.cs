@@ -8,9 +8,9 @@ public sealed class CLIPEncoder : nn.Module<Tensor, Tensor>
 {
     readonly ModuleList<CLIPEncoderLayer> layers;
 
-    public CLIPEncoder(CLIPTextConfig config) : base(nameof(CLIPEncoder))
+    public CLIPEncoder(CLIPEncoderConfig config, bool causal) : base(nameof(CLIPEncoder))
     {
-        layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new CLIPEncoderLayer(config)).ToArray());
+        layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new CLIPEncoderLayer(config, causal)).ToArray());
         RegisterComponents();
     }
 

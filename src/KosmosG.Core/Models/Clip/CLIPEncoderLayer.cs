@@ -11,9 +11,9 @@ public sealed class CLIPEncoderLayer : nn.Module<Tensor, Tensor>
     readonly CLIPMLP mlp;
     readonly LayerNorm layer_norm2;
 
-    public CLIPEncoderLayer(CLIPTextConfig config) : base(nameof(CLIPEncoderLayer))
+    public CLIPEncoderLayer(CLIPEncoderConfig config, bool causal) : base(nameof(CLIPEncoderLayer))
     {
-        self_attn = new CLIPAttention(config);
+        self_attn = new CLIPAttention(config, causal);
         layer_norm1 = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         mlp = new CLIPMLP(config);
         layer_norm2 = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);

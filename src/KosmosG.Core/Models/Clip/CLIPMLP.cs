@@ -9,7 +9,7 @@ public sealed class CLIPMLP : nn.Module<Tensor, Tensor>
     readonly Linear fc1, fc2;
     readonly bool _quickGelu;
 
-    public CLIPMLP(CLIPTextConfig config) : base(nameof(CLIPMLP))
+    public CLIPMLP(CLIPEncoderConfig config) : base(nameof(CLIPMLP))
     {
         config.Validate();
         _quickGelu = config.HiddenAct == "quick_gelu";

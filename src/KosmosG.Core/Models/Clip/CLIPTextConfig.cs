@@ -3,19 +3,18 @@ using System.Text.Json;
 namespace KosmosG.Models.Clip;
 
 /// <summary>The fields of transformers' CLIPTextConfig that shape the text encoder (defaults as in transformers).</summary>
-public sealed record CLIPTextConfig
+public sealed record CLIPTextConfig : CLIPEncoderConfig
 {
-    public int HiddenSize { get; init; } = 512;
-    public int IntermediateSize { get; init; } = 2048;
-    public int NumHiddenLayers { get; init; } = 12;
-    public int NumAttentionHeads { get; init; } = 8;
+    public CLIPTextConfig()
+    {
+        HiddenSize = 512;
+        IntermediateSize = 2048;
+        NumHiddenLayers = 12;
+        NumAttentionHeads = 8;
+    }
+
     public int MaxPositionEmbeddings { get; init; } = 77;
     public int VocabSize { get; init; } = 49408;
-    /// <summary>"quick_gelu" (OpenAI CLIP, SD 1.x) or "gelu" (OpenCLIP, SD 2.x).</summary>
-    public string HiddenAct { get; init; } = "quick_gelu";
-    public double LayerNormEps { get; init; } = 1e-5;
-
-    public int HeadDim => HiddenSize / NumAttentionHeads;
 
     /// <summary>Reads a text_encoder/config.json (or a full CLIPConfig's "text_config"); projection_dim and other
     /// fields that do not change the text transformer are ignored.</summary>
@@ -54,14 +53,5 @@ public sealed record CLIPTextConfig
             catch (ArgumentException e) { throw new InvalidDataException($"'{configJsonPath}': {e.Message}", e); }
             return config;
         }
-    }
-
-    /// <summary>Throws ArgumentException for a configuration the text encoder cannot be built from.</summary>
-    public void Validate()
-    {
-        if (HiddenSize % NumAttentionHeads != 0)
-            throw new ArgumentException($"hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}");
-        if (HiddenAct is not ("quick_gelu" or "gelu"))
-            throw new ArgumentException($"hidden_act '{HiddenAct}' is not supported (quick_gelu or gelu)");
     }
 }

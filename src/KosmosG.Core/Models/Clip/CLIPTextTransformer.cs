@@ -13,7 +13,7 @@ public sealed class CLIPTextTransformer : nn.Module<Tensor, Tensor>
     public CLIPTextTransformer(CLIPTextConfig config) : base(nameof(CLIPTextTransformer))
     {
         embeddings = new CLIPTextEmbeddings(config);
-        encoder = new CLIPEncoder(config);
+        encoder = new CLIPEncoder(config, causal: true);
         final_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
         RegisterComponents();
     }
