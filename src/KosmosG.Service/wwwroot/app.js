@@ -512,11 +512,17 @@ function setRunning(running) {
 
 function setStatus(text) { $("status").textContent = text; }
 
+function showJob(id) {
+  state.job.id = id;
+  $("job").textContent = id ? `job ${id}` : "";
+}
+
 async function generate(request) {
   clearAllErrors();
   $("results").replaceChildren();
   $("preview-box").hidden = true;
   $("progress").value = 0;
+  $("job").textContent = "";
   setStatus("Sending…");
   setRunning(true);
   const controller = new AbortController();
@@ -535,7 +541,7 @@ async function generate(request) {
       setStatus(`Refused: ${problem.title || response.status}.`);
       return;
     }
-    state.job.id = response.headers.get("x-job-id");
+    showJob(response.headers.get("x-job-id"));
     await readEvents(response.body, (name, data) => onEvent(name, data, entry));
   } catch (e) {
     if (e.name === "AbortError") setStatus("Cancelled.");
@@ -576,7 +582,7 @@ async function readEvents(stream, onEvent) {
 function onEvent(name, data, entry) {
   switch (name) {
     case "queued":
-      state.job.id = data.id;
+      showJob(data.id);
       setStatus(data.position > 0 ? `Queued: position ${data.position}.` : "Queued.");
       break;
     case "started":
@@ -604,8 +610,10 @@ function onEvent(name, data, entry) {
         `(queue ${data.timings.queue.toFixed(1)} s, inference ${data.timings.inference.toFixed(1)} s).`);
       break;
     case "error":
-      if (data.type === "cancelled") setStatus("Cancelled.");
-      else {
+      if (data.type === "cancelled") {
+        const p = $("progress");
+        setStatus(p.value > 0 ? `Cancelled at step ${p.value} of ${p.max}.` : "Cancelled.");
+      } else {
         setStatus("Failed.");
         showFieldError(null, `${data.type}: ${data.message}`);
       }
