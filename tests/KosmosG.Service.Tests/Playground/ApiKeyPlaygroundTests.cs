@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace KosmosG.Service.Tests.Playground;
 
 /// <summary>The playground against a service that requires API keys (the test generator stands in for the model).</summary>
+[Collection(PlaygroundCollection.Name)]
 public sealed class ApiKeyPlaygroundTests(ITestOutputHelper output) : IAsyncLifetime
 {
     const string Key = "playground-test-key";

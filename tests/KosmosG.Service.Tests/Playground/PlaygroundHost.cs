@@ -49,10 +49,10 @@ public sealed class PlaygroundHost : IAsyncDisposable
     }
 
     /// <summary>A fresh page in its own browser context (empty localStorage), with console and network recorded.</summary>
-    public async Task<PlaygroundPage> OpenAsync(int width = 1280, int height = 900, bool waitForModel = true)
+    public async Task<PlaygroundPage> OpenAsync(int width = 1280, int height = 900, bool waitForModel = true, Func<IPage, Task>? beforeLoad = null)
     {
         var context = await Browser.CreateBrowserContextAsync();
-        return await PlaygroundPage.OpenAsync(context, Address, width, height, waitForModel);
+        return await PlaygroundPage.OpenAsync(context, Address, width, height, waitForModel, beforeLoad);
     }
 
     static string ChromiumPath()

@@ -43,9 +43,11 @@ public sealed class PlaygroundPage : IAsyncDisposable
     public ConcurrentBag<string> PageErrors { get; } = [];
     public ConcurrentBag<(string Method, string Path, int Status)> Responses { get; } = [];
 
-    public static async Task<PlaygroundPage> OpenAsync(IBrowserContext context, Uri address, int width, int height, bool waitForModel)
+    public static async Task<PlaygroundPage> OpenAsync(IBrowserContext context, Uri address, int width, int height, bool waitForModel,
+        Func<IPage, Task>? beforeLoad)
     {
         var page = await context.NewPageAsync();
+        if (beforeLoad is not null) await beforeLoad(page);
         page.DefaultTimeout = 120_000;
         await page.SetViewportAsync(new ViewPortOptions { Width = width, Height = height });
         await page.EvaluateExpressionOnNewDocumentAsync(Recorder);
@@ -81,10 +83,10 @@ public sealed class PlaygroundPage : IAsyncDisposable
         await WaitForAsync($"document.querySelectorAll('#prompt .chip').length === {before + paths.Length}");
     }
 
-    /// <summary>Replaces a number field's value as a user would (select all, type).</summary>
-    public async Task SetFieldAsync(string id, string value)
+    /// <summary>Replaces an input's value as a user would (click, select all, type).</summary>
+    public async Task SetFieldAsync(string selector, string value)
     {
-        await Page.ClickAsync("#" + id, new PuppeteerSharp.Input.ClickOptions { Count = 3 });
+        await Page.ClickAsync(selector);
         await Page.Keyboard.DownAsync("Control");
         await Page.Keyboard.PressAsync("a");
         await Page.Keyboard.UpAsync("Control");

@@ -21,8 +21,16 @@ public sealed class DemoPlayground : IAsyncLifetime
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }
 
+/// <summary>The browser tests share one demo service and one Chromium, and run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class PlaygroundCollection : ICollectionFixture<DemoPlayground>
+{
+    public const string Name = "Playground";
+}
+
 /// <summary>The playground page at / in headless Chromium, on the demo model: what a user sees and does.</summary>
-public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper output) : IClassFixture<DemoPlayground>
+[Collection(PlaygroundCollection.Name)]
+public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper output)
 {
     const string Prompt = "<i> on the left on a black background";
     static readonly string RepoRoot = Path.GetFullPath(Path.Combine(Fixtures.Root, "..", ".."));
@@ -88,7 +96,7 @@ public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper
         await ComposeAsync(page);
         Assert.Equal("1", await page.TextAsync("#prompt .chip b"));
         await page.Page.ClickAsync("#seed-random");
-        await page.SetFieldAsync("seed", "1");
+        await page.SetFieldAsync("#seed", "1");
         await page.Page.ClickAsync("#generate");
 
         await page.WaitForAsync("document.getElementById('status').textContent.startsWith('Done')");
@@ -137,7 +145,7 @@ public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper
     {
         await using var page = await Host.OpenAsync();
         await ComposeAsync(page);
-        await page.SetFieldAsync("steps", "4");
+        await page.SetFieldAsync("#steps", "4");
         await page.Page.ClickAsync("#generate");
         await page.WaitForAsync("document.getElementById('status').textContent.startsWith('Done')");
         var first = await page.ResultPngAsync(0);
@@ -184,8 +192,8 @@ public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper
     {
         await using var page = await Host.OpenAsync();
         await ComposeAsync(page);
-        await page.SetFieldAsync("steps", "100");
-        await page.SetFieldAsync("n", "4");
+        await page.SetFieldAsync("#steps", "100");
+        await page.SetFieldAsync("#n", "4");
         await page.Page.ClickAsync("#generate");
         var id = await JobIdAsync(page);
         await page.WaitForAsync("document.getElementById('status').textContent.startsWith('Step ')");
