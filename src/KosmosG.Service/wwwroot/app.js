@@ -187,7 +187,10 @@ function makeChip(imageId) {
 
 function chips() { return [...composer.querySelectorAll(".chip")]; }
 
+/** The caret in the composer now (a click on "Add image" keeps it), else where it last was, else the end. */
 function caretRange() {
+  const selection = window.getSelection();
+  if (selection.rangeCount && composer.contains(selection.getRangeAt(0).startContainer)) return selection.getRangeAt(0).cloneRange();
   if (state.savedRange && composer.contains(state.savedRange.startContainer)) return state.savedRange.cloneRange();
   const range = document.createRange();
   range.selectNodeContents(composer);
@@ -334,12 +337,13 @@ function rangeAt(x, y) {
 }
 
 function wireComposer() {
-  document.addEventListener("selectionchange", () => {
+  const saveCaret = () => {
     const selection = window.getSelection();
     if (selection.rangeCount && composer.contains(selection.getRangeAt(0).startContainer))
       state.savedRange = selection.getRangeAt(0).cloneRange();
-  });
-  composer.addEventListener("input", () => { clearFieldError("prompt"); composerChanged(); });
+  };
+  document.addEventListener("selectionchange", saveCaret);
+  composer.addEventListener("input", () => { saveCaret(); clearFieldError("prompt"); composerChanged(); });
   composer.addEventListener("keydown", e => {
     if (e.key === "Enter") {
       e.preventDefault(); // one line: Enter alone does nothing, Ctrl/Cmd+Enter generates
@@ -527,7 +531,7 @@ async function generate(request) {
   setRunning(true);
   const controller = new AbortController();
   state.job = { id: null, controller };
-  const entry = { time: new Date().toISOString(), request: request.body, inputs: request.images, results: [] };
+  const entry = { time: new Date().toISOString(), request: request.body, inputs: request.images, results: [], finished: false };
   try {
     const response = await fetch(api("v1/generations"), {
       method: "POST",
@@ -543,6 +547,7 @@ async function generate(request) {
     }
     showJob(response.headers.get("x-job-id"));
     await readEvents(response.body, (name, data) => onEvent(name, data, entry));
+    if (!entry.finished) setStatus("The event stream ended before the job finished; see the job's state in the API.");
   } catch (e) {
     if (e.name === "AbortError") setStatus("Cancelled.");
     else {
@@ -606,10 +611,12 @@ function onEvent(name, data, entry) {
       $("results").append(resultCard(entry, entry.results.length - 1));
       break;
     case "completed":
+      entry.finished = true;
       setStatus(`Done in ${(data.timings.queue + data.timings.inference).toFixed(1)} s ` +
         `(queue ${data.timings.queue.toFixed(1)} s, inference ${data.timings.inference.toFixed(1)} s).`);
       break;
     case "error":
+      entry.finished = true;
       if (data.type === "cancelled") {
         const p = $("progress");
         setStatus(p.value > 0 ? `Cancelled at step ${p.value} of ${p.max}.` : "Cancelled.");
@@ -630,8 +637,12 @@ async function cancel() {
   if (!job.id) { job.controller.abort(); return; }
   $("cancel").disabled = true;
   setStatus("Cancelling…");
-  const response = await fetch(api(`v1/jobs/${encodeURIComponent(job.id)}/cancel`), { method: "POST", headers: authHeaders() });
-  if (!response.ok) showProblem(await readProblem(response));
+  try {
+    const response = await fetch(api(`v1/jobs/${encodeURIComponent(job.id)}/cancel`), { method: "POST", headers: authHeaders() });
+    if (!response.ok) showProblem(await readProblem(response));
+  } catch (e) {
+    showFieldError(null, `The cancel request failed (${e.message}).`);
+  }
 }
 
 // ---------------------------------------------------------------- results
@@ -694,7 +705,8 @@ function curlCommand(body, inputs, seed) {
     return lines.join(" \\\n  ");
   }
   for (const [key, value] of Object.entries(request)) {
-    if (key === "images") continue;
+    // Previews exist only in the event stream; this command asks for the PNG.
+    if (key === "images" || key === "preview_every") continue;
     lines.push(key === "prompt" || key === "negative_prompt"
       ? `--form-string ${shellQuote(`${key}=${value}`)}`
       : `-F ${shellQuote(`${key}=${value}`)}`);
@@ -707,9 +719,10 @@ function curlCommand(body, inputs, seed) {
   return lines.join(" \\\n  ");
 }
 
-async function showCurl(body, inputs, seed) {
+function showCurl(body, inputs, seed) {
   const dialog = $("curl-dialog");
   $("curl-text").value = curlCommand(body, inputs, seed);
+  $("curl-text").scrollTop = 0;
   $("curl-status").textContent = "";
   dialog.showModal();
   $("curl-copy").focus();

@@ -48,7 +48,7 @@ public sealed class PlaygroundPage : IAsyncDisposable
     {
         var page = await context.NewPageAsync();
         if (beforeLoad is not null) await beforeLoad(page);
-        page.DefaultTimeout = 120_000;
+        page.DefaultTimeout = 60_000;
         await page.SetViewportAsync(new ViewPortOptions { Width = width, Height = height });
         await page.EvaluateExpressionOnNewDocumentAsync(Recorder);
         var playground = new PlaygroundPage(context, page);
