@@ -17,14 +17,13 @@ const api = path => new URL(path, document.baseURI).href;
 
 const state = {
   model: null,          // data[0] of /v1/models
-  images: new Map(),    // image id -> {name, type, dataUrl}
+  images: new Map(),    // image id -> {name, dataUrl}
   nextImageId: 1,
   savedRange: null,     // the last caret position inside the composer
   job: null,            // {id, controller} while a generation runs
   lastSeed: null,
   loras: null,          // names from /v1/loras when that endpoint answers 200
-  controlnets: null,    // names from /v1/controlnets when that endpoint answers 200
-  controlImage: null,   // {name, type, dataUrl}
+  controlImage: null,   // {name, dataUrl}
 };
 
 // ---------------------------------------------------------------- API access
@@ -149,7 +148,6 @@ function showExtras(kind, body) {
     }));
     $("lora-box").hidden = names.length === 0;
   } else {
-    state.controlnets = names;
     $("controlnet").replaceChildren(new Option("none", ""), ...names.map(n => new Option(n, n)));
     const preprocessors = (!Array.isArray(body) && body.preprocessors) || ["none", "canny"];
     $("preprocessor").replaceChildren(...preprocessors.map(p => new Option(p, p)));
@@ -164,7 +162,7 @@ const composer = $("prompt");
 function readImageFile(file) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve({ name: file.name || "image.png", type: file.type, dataUrl: reader.result });
+    reader.onload = () => resolve({ name: file.name || "image.png", dataUrl: reader.result });
     reader.onerror = () => reject(reader.error);
     reader.readAsDataURL(file);
   });
@@ -447,8 +445,7 @@ function errorTarget(field) {
 }
 
 function controlFor(target) {
-  return { prompt: composer, authorization: $("api-key"), loras: null, controlnets: null, general: null }[target]
-    ?? $(target);
+  return { prompt: composer, authorization: $("api-key") }[target] ?? $(target);
 }
 
 function showFieldError(field, message) {

@@ -10,23 +10,16 @@ namespace KosmosG.Service.Tests.Playground;
 /// The service on a real Kestrel port (a browser cannot reach the in-memory test server) and one headless
 /// Chromium, Debian's <c>chromium</c> package (.ci/run installs it), driven over the DevTools protocol.
 /// </summary>
-public sealed class PlaygroundHost : IAsyncDisposable
+public sealed class PlaygroundHost(ServiceFactory factory, IBrowser browser, Uri address) : IAsyncDisposable
 {
     /// <summary>Where each scenario's screenshot goes (KOSMOSG_TEST_ARTIFACTS, else beside the test binaries).</summary>
     public static string ArtifactsDirectory { get; } = Directory.CreateDirectory(Path.Combine(
         Environment.GetEnvironmentVariable("KOSMOSG_TEST_ARTIFACTS") ?? Path.Combine(AppContext.BaseDirectory, "artifacts"),
         "playground")).FullName;
 
-    PlaygroundHost(ServiceFactory factory, IBrowser browser, Uri address)
-    {
-        Factory = factory;
-        Browser = browser;
-        Address = address;
-    }
-
-    public ServiceFactory Factory { get; }
-    public IBrowser Browser { get; }
-    public Uri Address { get; }
+    public ServiceFactory Factory { get; } = factory;
+    public IBrowser Browser { get; } = browser;
+    public Uri Address { get; } = address;
 
     /// <summary>An HTTP client on the same Kestrel address the browser uses.</summary>
     public HttpClient Client() => new() { BaseAddress = Address };

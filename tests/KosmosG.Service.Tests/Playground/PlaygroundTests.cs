@@ -21,8 +21,11 @@ public sealed class DemoPlayground : IAsyncLifetime
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }
 
-/// <summary>The browser tests share one demo service and one Chromium, and run one after another.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// The browser tests share one demo service and one Chromium, and run one after another, alone: a second model
+/// load and a browser beside the other collections slowed their model loads past their readiness waits.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class PlaygroundCollection : ICollectionFixture<DemoPlayground>
 {
     public const string Name = "Playground";
