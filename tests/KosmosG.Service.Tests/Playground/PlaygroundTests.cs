@@ -216,6 +216,46 @@ public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Pasted_and_dropped_images_become_chips_and_pasted_text_stays_plain()
+    {
+        await using var page = await Host.OpenAsync();
+        // Chrome's own paste and drop events, with the image file in their DataTransfer as the OS would put it.
+        const string send = """
+            async ([kind, name, b64]) => {
+              const file = new File([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], name, { type: "image/png" });
+              const data = new DataTransfer();
+              data.items.add(file);
+              const composer = document.getElementById("prompt");
+              composer.focus();
+              const box = composer.getBoundingClientRect();
+              composer.dispatchEvent(kind === "paste"
+                ? new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true })
+                : new DragEvent("drop", { dataTransfer: data, clientX: box.right - 4, clientY: box.bottom - 4, bubbles: true, cancelable: true }));
+            }
+            """;
+        var png = Convert.ToBase64String(await File.ReadAllBytesAsync(RedCircle));
+        await page.Page.EvaluateFunctionAsync(send, new object[] { new[] { "paste", "pasted.png", png } });
+        await page.WaitForAsync("document.querySelectorAll('#prompt .chip').length === 1");
+        await page.Page.Keyboard.TypeAsync("beside ");
+        await page.Page.EvaluateFunctionAsync(send, new object[] { new[] { "drop", "dropped.png", png } });
+        await page.WaitForAsync("document.querySelectorAll('#prompt .chip').length === 2");
+        Assert.Equal("pasted.png,dropped.png", await page.JsAsync<string>("readComposer().images.map(i => i.name).join(',')"));
+        Assert.Equal("<i> beside <i>", await page.JsAsync<string>("readComposer().prompt"));
+
+        await page.Page.EvaluateFunctionAsync("""
+            () => {
+              const data = new DataTransfer();
+              data.setData("text/plain", " on a\nwhite background");
+              data.setData("text/html", "<b>on a white background</b>");
+              document.getElementById("prompt").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+            }
+            """);
+        Assert.Equal("<i> beside <i> on a white background", await page.JsAsync<string>("readComposer().prompt"));
+        Assert.Equal(0, await page.JsAsync<int>("document.querySelectorAll('#prompt b:not(.chip b)').length"));
+        page.AssertNoConsoleErrors();
+    }
+
+    [Fact]
     public async Task Reordering_the_chips_reorders_the_images_and_removing_one_renumbers_the_rest()
     {
         await using var page = await Host.OpenAsync();
