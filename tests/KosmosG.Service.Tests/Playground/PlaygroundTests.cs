@@ -120,6 +120,10 @@ public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper
             new ToyScene(ToyBackground.Black, new ToyObject(ToyColor.Red, ToyShape.Circle, ToyPosition.Left)), firstIsImage: true));
         Assert.Equal((1.0, 1.0), (judged.SubjectFidelity, judged.TextFidelity));
         await Screenshot(page, "generation");
+        await page.Page.SetViewportAsync(new PuppeteerSharp.ViewPortOptions { Width = 360, Height = 800 });
+        Assert.True(await page.JsAsync<bool>("document.documentElement.scrollWidth <= 360"), "the result makes the page wider than 360 px");
+        await Screenshot(page, "generation-360px");
+        await page.Page.SetViewportAsync(new PuppeteerSharp.ViewPortOptions { Width = 1280, Height = 900 });
 
         // "Copy as curl" gives a command that, run from a shell beside the image file, makes the same PNG.
         await page.Page.ClickAsync("#results .result-actions button:nth-of-type(2)");
