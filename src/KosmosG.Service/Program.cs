@@ -20,6 +20,9 @@ builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGener
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// The playground page (wwwroot/index.html at /): public, like /swagger; its API calls carry the key.
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
