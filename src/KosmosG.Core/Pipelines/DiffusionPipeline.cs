@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using KosmosG.Imaging;
-using KosmosG.Schedulers;
 using TorchSharp;
 using static TorchSharp.torch;
 

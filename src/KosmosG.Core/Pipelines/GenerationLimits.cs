@@ -44,7 +44,7 @@ public record GenerationLimits
         CheckScheduler(request.Scheduler);
     }
 
-    public static void CheckScheduler(string scheduler) =>
+    static void CheckScheduler(string scheduler) =>
         Require(SchedulerFactory.Names.Contains(scheduler), "scheduler",
             $"unknown scheduler '{scheduler}': use one of {string.Join(", ", SchedulerFactory.Names)}.");
 

@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using KosmosG.Service.Api.Requests;
 using KosmosG.Service.Imaging;
 using Microsoft.AspNetCore.Http.Features;
 

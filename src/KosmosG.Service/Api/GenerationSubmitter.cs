@@ -1,3 +1,5 @@
+using KosmosG.Service.Api.Requests;
+using KosmosG.Service.Api.Responses;
 using KosmosG.Service.Queue;
 
 namespace KosmosG.Service.Api;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KosmosG.Service.Api.Requests;
 using KosmosG.Service.Catalog;
 using KosmosG.Service.Imaging;
 using KosmosG.Service.Options;

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using KosmosG.Service.Api.Requests;
+using KosmosG.Service.Api.Responses;
 
 namespace KosmosG.Service.Api;
 

@@ -1,8 +1,9 @@
 using System.ComponentModel;
 using System.Reflection;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using KosmosG.Pipelines;
+using KosmosG.Service.Api.Requests;
 using KosmosG.Service.Queue;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;

@@ -1,6 +1,7 @@
-using KosmosG.Imaging;
 using System.Text.Json;
+using KosmosG.Imaging;
 using KosmosG.Pipelines;
+using KosmosG.Service.Api.Requests;
 using KosmosG.Service.Imaging;
 using Microsoft.AspNetCore.Diagnostics;
 

@@ -57,11 +57,12 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             });
     }
 
-    /// <summary>A client once /health/ready says 200 (models loaded and warmed up).</summary>
+    /// <summary>A client once /health/ready says 200 (models loaded and warmed up); real models get longer.</summary>
     public async Task<HttpClient> ReadyClientAsync()
     {
         var client = CreateClient();
-        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, "the service to become ready");
+        await Wait.UntilAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, "the service to become ready",
+            UseTestGenerator ? 10 : 120);
         return client;
     }
 }

@@ -1,6 +1,6 @@
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>
 /// The synchronous answers: the job belongs to this connection (a disconnect cancels it); once it finished, the

@@ -1,4 +1,4 @@
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Requests;
 
 /// <summary>One uploaded image, read only after the count and size checks passed.</summary>
 public sealed record ImagePart(string Field, string? ContentType, long Length, Func<byte[]> Read);

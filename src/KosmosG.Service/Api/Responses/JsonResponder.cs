@@ -1,6 +1,6 @@
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>Accept: application/json (the default): every image as base64 with its seed, and the timings.</summary>
 public sealed class JsonResponder : FinishedJobResponder

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>Accept: text/event-stream: the job's events as they happen; the stream belongs to this connection.</summary>
 public sealed class EventStreamResponder(JsonSerializerOptions json) : IGenerationResponder

@@ -5,7 +5,7 @@ using KosmosG.Service.Imaging;
 using KosmosG.Service.Options;
 using Microsoft.Extensions.Options;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Requests;
 
 /// <summary>A checked request with its pixels, and how long the job may take.</summary>
 public sealed record GenerationOrder(GenerationRequest Request, TimeSpan Deadline);

@@ -1,4 +1,4 @@
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Requests;
 
 /// <summary>POST /v1/generations as multipart/form-data: the JSON body's fields as form fields, the images as file
 /// parts (or base64 values) in &lt;i&gt; order. Unknown fields are refused.</summary>

@@ -7,7 +7,7 @@ using KosmosG.Service.Queue;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Requests;
 
 /// <summary>
 /// The generation endpoints' request fields, taken from the records themselves: every settable property of

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Requests;
 
 /// <summary>POST /v1/generations as application/json. Unknown fields are refused, so a misspelt setting is an
 /// error rather than silently a default.</summary>

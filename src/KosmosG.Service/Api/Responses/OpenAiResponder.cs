@@ -1,6 +1,7 @@
+using KosmosG.Service.Api.Requests;
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>OpenAI's images response: base64 or links to /v1/jobs/{id}/images/{index}, by response_format.</summary>
 public sealed class OpenAiResponder : FinishedJobResponder

@@ -1,7 +1,7 @@
 using KosmosG.Pipelines;
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>One way of answering a generation request (JSON, PNG, SSE, 202 + job, OpenAI's shape).</summary>
 public interface IGenerationResponder

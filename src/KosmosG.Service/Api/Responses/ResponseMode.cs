@@ -1,6 +1,6 @@
 using Microsoft.Net.Http.Headers;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>How POST /v1/generations answers, chosen by headers: Prefer: respond-async, else the best Accept match.</summary>
 public enum ResponseMode { Json, Png, EventStream, Async }

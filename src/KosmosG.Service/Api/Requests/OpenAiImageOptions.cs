@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Requests;
 
 /// <summary>POST /v1/images/generations: OpenAI's own fields. Every field of POST /v1/generations is accepted too
 /// (our extensions); other OpenAI fields (quality, style, user, ...) are ignored so existing clients work unchanged.</summary>

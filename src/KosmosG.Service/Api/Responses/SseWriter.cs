@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>
 /// Writes a job's events as Server-Sent Events ("id", "event" = the event name, "data" = its JSON), flushing each,

@@ -1,6 +1,6 @@
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>Prefer: respond-async: 202 with the job and its Location; the job outlives the connection.</summary>
 public sealed class AsyncResponder(JobQueue queue) : IGenerationResponder

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Requests;
 
 /// <summary>POST /v1/images/generations (application/json): OpenAI's fields, then ours; returns the response format.</summary>
 public sealed class OpenAiRequestReader(RequestFields fields)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>What synchronous answers share: timing headers, and the problem for a job that did not succeed.</summary>
 public static class JobResults

@@ -1,7 +1,8 @@
 using KosmosG.Pipelines;
+using KosmosG.Service.Api.Requests;
 using KosmosG.Service.Queue;
 
-namespace KosmosG.Service.Api;
+namespace KosmosG.Service.Api.Responses;
 
 /// <summary>Accept: image/png: the one image, its seed in x-seed.</summary>
 public sealed class PngResponder(RequestFields fields) : FinishedJobResponder, IGenerationResponder
