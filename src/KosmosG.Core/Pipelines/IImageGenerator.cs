@@ -12,8 +12,9 @@ public interface IImageGenerator : IDisposable
     /// Throws <see cref="GenerationRequestException"/> naming the field.</summary>
     void Validate(GenerationRequest request);
 
-    /// <summary>Runs one request. Cancellation is checked every denoising step; a cancelled request skips decoding
-    /// and throws <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>Runs one request. Cancellation is checked before encoding the prompt, before every denoising step and
+    /// before each image's VAE decode; a cancelled request stops there and throws <see cref="OperationCanceledException"/>
+    /// (images already passed to <see cref="GenerationCallbacks.Image"/> stay sent).</summary>
     GenerationResult Generate(GenerationRequest request, GenerationCallbacks callbacks, CancellationToken cancellationToken);
 }
 
