@@ -63,7 +63,7 @@ public abstract class DiffusionPipeline : IImageGenerator
             decode += watch.Elapsed;
 
             watch.Restart();
-            var seed = request.Seed + i;
+            var seed = SeededGenerators.SeedOf(request.Seed, i);
             var image = new GeneratedImage(i, seed, PngEncoder.Encode(ImageTensors.ToRgbImages(pixels)[0], PngParameters.For(request, Info, seed)));
             images.Add(image);
             encodePng += watch.Elapsed;

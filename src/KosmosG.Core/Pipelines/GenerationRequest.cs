@@ -4,7 +4,7 @@ namespace KosmosG.Pipelines;
 
 /// <summary>
 /// One generation: a prompt (with one &lt;i&gt; marker per image for KOSMOS-G), its images in marker order,
-/// and the sampling knobs. Image i of a request uses seed Seed + i.
+/// and the sampling knobs. Image i of a request uses seed Seed + i (mod 2^63, see <see cref="SeededGenerators.SeedOf"/>).
 /// </summary>
 public sealed record GenerationRequest
 {
