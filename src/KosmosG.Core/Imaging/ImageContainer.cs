@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace KosmosG.Imaging;
 
 /// <summary>
-/// Byte-level checks on the accepted containers that the lenient decoders skip: ImageSharp 2.1 loads a
+/// Byte-level checks on the accepted containers that lenient decoders skip: ImageSharp 2.1 loads a
 /// JPEG or WebP cut in half, or a PNG without IEND, without complaint (measured), so completeness is
 /// checked here.
 /// Also names common formats that are refused, for the error message.

@@ -44,21 +44,26 @@ public abstract class DiffusionPipeline : IImageGenerator
         var sampled = Sample(request, initialLatents, callbacks, cancellationToken);
         finalLatents?.Invoke(sampled.Latents);
 
-        var watch = Stopwatch.StartNew();
-        var pixels = Backbone.Decode(sampled.Latents);
-        var decode = watch.Elapsed;
-
-        watch.Restart();
+        // One image at a time, with a cancellation check before each VAE decode: a cancel or deadline costs at most
+        // the decode in flight, and the VAE's activations are one image's, not n images'.
+        var decode = TimeSpan.Zero;
+        var encodePng = TimeSpan.Zero;
         var images = new List<GeneratedImage>();
-        var rgb = ImageTensors.ToRgbImages(pixels);
-        for (var i = 0; i < rgb.Length; i++)
+        for (var i = 0; i < request.Count; i++)
         {
-            var seed = request.Seed + i;
-            var image = new GeneratedImage(i, seed, PngEncoder.Encode(rgb[i], PngParameters.For(request, Info, seed)));
+            cancellationToken.ThrowIfCancellationRequested();
+            var watch = Stopwatch.StartNew();
+            using var pixels = Backbone.Decode(sampled.Latents[i..(i + 1)]);
+            decode += watch.Elapsed;
+
+            watch.Restart();
+            var seed = SeededGenerators.SeedOf(request.Seed, i);
+            var image = new GeneratedImage(i, seed, PngEncoder.Encode(ImageTensors.ToRgbImages(pixels)[0], PngParameters.For(request, Info, seed)));
             images.Add(image);
+            encodePng += watch.Elapsed;
             callbacks.Image?.Invoke(image);
         }
-        return new GenerationResult(images, new StageTimings(sampled.Encode, sampled.Denoise, decode, watch.Elapsed));
+        return new GenerationResult(images, new StageTimings(sampled.Encode, sampled.Denoise, decode, encodePng));
     }
 
     /// <summary>Runs everything up to the final latents (float32 [n,4,h,w]). <paramref name="initialLatents"/>
@@ -66,6 +71,7 @@ public abstract class DiffusionPipeline : IImageGenerator
     public SampleResult Sample(GenerationRequest request, Tensor? initialLatents, GenerationCallbacks callbacks, CancellationToken cancellationToken)
     {
         Validate(request);
+        cancellationToken.ThrowIfCancellationRequested();
         using var mode = inference_mode();
         var guided = request.GuidanceScale > 1;
         var watch = Stopwatch.StartNew();

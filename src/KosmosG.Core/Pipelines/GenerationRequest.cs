@@ -6,7 +6,8 @@ namespace KosmosG.Pipelines;
 
 /// <summary>
 /// One generation: a prompt (with one &lt;i&gt; marker per image for KOSMOS-G), its images in marker order,
-/// and the sampling settings. Image i of a request uses seed Seed + i. The service's request fields are this
+/// and the sampling settings. Image i of a request uses seed Seed + i
+/// (mod 2^63, see <see cref="SeededGenerators.SeedOf"/>). The service's request fields are this
 /// record's properties under their JSON names (snake_case; <see cref="Count"/> is "n"), so a new setting is one
 /// property here plus its use in the pipeline; its range, if any, is checked in <see cref="GenerationLimits"/>.
 /// </summary>

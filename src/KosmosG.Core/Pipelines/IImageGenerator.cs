@@ -11,8 +11,9 @@ public interface IImageGenerator : IDisposable
     /// <summary>The model's request checks, which unlike the model itself may run on any thread.</summary>
     IRequestValidator Validator { get; }
 
-    /// <summary>Runs one request. Cancellation is checked every denoising step; a cancelled request skips decoding
-    /// and throws <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>Runs one request. Cancellation is checked before encoding the prompt, before every denoising step and
+    /// before each image's VAE decode; a cancelled request stops there and throws <see cref="OperationCanceledException"/>
+    /// (images already passed to <see cref="GenerationCallbacks.Image"/> stay sent).</summary>
     GenerationResult Generate(GenerationRequest request, GenerationCallbacks callbacks, CancellationToken cancellationToken);
 }
 

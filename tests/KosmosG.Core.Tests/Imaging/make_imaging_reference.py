@@ -18,3 +18,21 @@ for i, (w, h, ow, oh, smooth) in enumerate(cases):
     im.resize((ow, oh), Image.BICUBIC).save(f"TestData/resize_{i}_out_{ow}x{oh}.png")
 
 Image.new("CMYK", (16, 16), (0, 255, 255, 0)).save("TestData/cmyk_red.jpg", quality=95)
+
+# JPEGs of every layout the service accepts, with PIL's own decode (libjpeg-turbo, as the reference pipelines read
+# their inputs) as RGBA PNGs: the decoder must give these pixels exactly.
+rng = random.Random(5)
+w, h = 67, 45
+noise = bytes(rng.randrange(256) for _ in range(w * h * 3))
+smooth = bytes(v for y in range(h) for x in range(w) for v in ((x * 255) // w, (y * 255) // h, ((x + y) * 37) % 256))
+jpegs = {
+    "noise_420": (noise, "RGB", dict(quality=90)),
+    "noise_422": (noise, "RGB", dict(quality=75, subsampling=1)),
+    "smooth_444": (smooth, "RGB", dict(quality=90, subsampling=0)),
+    "noise_progressive": (noise, "RGB", dict(quality=85, progressive=True)),
+    "smooth_gray": (smooth, "L", dict(quality=90)),
+    "noise_cmyk": (noise, "CMYK", dict(quality=90)),
+}
+for name, (px, mode, options) in jpegs.items():
+    Image.frombytes("RGB", (w, h), px).convert(mode).save(f"TestData/jpeg_{name}.jpg", **options)
+    Image.open(f"TestData/jpeg_{name}.jpg").convert("RGBA").save(f"TestData/jpeg_{name}.pil.png")

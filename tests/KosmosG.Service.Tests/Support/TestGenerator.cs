@@ -88,7 +88,8 @@ public sealed partial class TestGenerator : IImageGenerator
                 }
                 Check(cancellationToken); // a cancelled request skips decoding
                 Interlocked.Increment(ref _decodes);
-                var image = new GeneratedImage(i, request.Seed + i, Render(request, Info, request.Seed + i));
+                var seed = SeededGenerators.SeedOf(request.Seed, i);
+                var image = new GeneratedImage(i, seed, Render(request, Info, seed));
                 callbacks.Image?.Invoke(image);
                 images.Add(image);
             }
