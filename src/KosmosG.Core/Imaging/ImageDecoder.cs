@@ -34,7 +34,31 @@ public sealed class ImageDecoder(ImageLimits limits, TimeProvider? clock = null)
         : ImageContainer.IsWebP(data) ? SKEncodedImageFormat.Webp
         : null;
 
+    /// <summary>An upload as the model sees it: EXIF orientation applied, transparency composited on white.</summary>
     public RgbImage Decode(byte[] data)
+    {
+        var (rgba, width, height, origin) = DecodeRgba(data);
+        return ExifOrientation.Apply(CompositeOnWhite(rgba, width, height), origin);
+    }
+
+    /// <summary>
+    /// A file as Python evaluation code reads it with <c>Image.open(path).convert('RGB')</c>: no EXIF rotation, alpha
+    /// dropped (not composited), palette transparency ignored.
+    /// </summary>
+    public RgbImage DecodeAsStored(byte[] data)
+    {
+        var (rgba, width, height, _) = DecodeRgba(data);
+        var pixels = new byte[width * height * 3];
+        for (int i = 0, o = 0; i < rgba.Length; i += 4)
+        {
+            pixels[o++] = rgba[i];
+            pixels[o++] = rgba[i + 1];
+            pixels[o++] = rgba[i + 2];
+        }
+        return new RgbImage(width, height, pixels);
+    }
+
+    (byte[] Rgba, int Width, int Height, SKEncodedOrigin Origin) DecodeRgba(byte[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Length == 0) throw new ImageDecodeException(ImageDecodeErrorKind.Corrupt, "The image is empty (0 bytes).");
@@ -71,7 +95,7 @@ public sealed class ImageDecoder(ImageLimits limits, TimeProvider? clock = null)
         if (input.Expired) throw TookTooLong();
         if (decoded != SKCodecResult.Success)
             throw new ImageDecodeException(ImageDecodeErrorKind.Corrupt, $"The image data is corrupt ({decoded}).");
-        return ExifOrientation.Apply(CompositeOnWhite(rgba, info.Width, info.Height), codec.EncodedOrigin);
+        return (rgba, info.Width, info.Height, codec.EncodedOrigin);
     }
 
     ImageDecodeException TookTooLong() => new(ImageDecodeErrorKind.TooLarge,

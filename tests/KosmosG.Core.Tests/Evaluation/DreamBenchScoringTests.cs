@@ -32,13 +32,6 @@ public class DreamBenchScoringTests(ITestOutputHelper output)
         Assert.Throws<InvalidOperationException>(() => new ScoreAccumulator().MeanUnclamped);
     }
 
-    /// <summary>The references as Pillow decoded them (stored PNGs), so every number is the reference's.</summary>
-    static RgbImage LoadWithPillowReferences(string path) =>
-        path.EndsWith(".jpg", StringComparison.Ordinal)
-            ? PilImageFile.LoadRgb(Path.Combine(Fixtures.EvalTiny, "cases", "dreambench_reference_decoded",
-                $"{Path.GetFileName(Path.GetDirectoryName(path))}_{Path.GetFileNameWithoutExtension(path)}.png"))
-            : PilImageFile.LoadRgb(path);
-
     [Fact]
     public void DreamBenchFolderGivesTheReferenceNumbers()
     {
@@ -57,15 +50,15 @@ public class DreamBenchScoringTests(ITestOutputHelper output)
         using var ids = ClipTextBatch.Encode(models.Tokenizer, [.. ordered.Select(s => s.Prompt)]);
         TensorAssert.Equal(data["clip_t_input_ids"], ids.InputIds, "clip_t_input_ids");
         TensorAssert.Equal(data["clip_t_attention_mask"], ids.AttentionMask, "clip_t_attention_mask");
-        var generated = ordered.Select(s => LoadWithPillowReferences(s.GeneratedPath)).ToList();
-        var references = ordered.Select(s => LoadWithPillowReferences(s.ReferencePath)).ToList();
+        var generated = ordered.Select(s => PilImageFile.LoadRgb(s.GeneratedPath)).ToList();
+        var references = ordered.Select(s => PilImageFile.LoadRgb(s.ReferencePath)).ToList();
         TensorAssert.Close(data["dino_generated"], models.DinoFeatures(generated), featureAtol, what: "dino_generated");
         TensorAssert.Close(data["dino_reference"], models.DinoFeatures(references), featureAtol, what: "dino_reference");
         TensorAssert.Close(data["clip_generated"], models.ClipImageFeatures(generated), featureAtol, what: "clip_generated");
         TensorAssert.Close(data["clip_reference"], models.ClipImageFeatures(references), featureAtol, what: "clip_reference");
         TensorAssert.Close(data["clip_text"], models.ClipTextFeatures([.. ordered.Select(s => s.Prompt)]), featureAtol, what: "clip_text");
 
-        using var scorer = new DreamBenchScorer(models, LoadWithPillowReferences);
+        using var scorer = new DreamBenchScorer(models);
         var scores = scorer.Score(ordered);
         TensorAssert.Close(data["dino_per_sample"], tensor(scores.Samples.Select(s => s.Dino).ToArray()), atol, what: "dino_per_sample");
         TensorAssert.Close(data["clip_i_per_sample"], tensor(scores.Samples.Select(s => s.ClipI).ToArray()), atol, what: "clip_i_per_sample");
