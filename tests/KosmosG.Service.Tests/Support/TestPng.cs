@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Text;
 using KosmosG.Imaging;
+using KosmosG.Testing;
 
 namespace KosmosG.Service.Tests.Support;
 
@@ -30,21 +29,9 @@ public static class TestPng
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8;  // bit depth
         ihdr[9] = 2;  // colour type RGB
-        WriteChunk(png, "IHDR", ihdr);
-        WriteChunk(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-        WriteChunk(png, "IEND", []);
+        PngChunk.Write(png, "IHDR", ihdr);
+        PngChunk.Write(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        PngChunk.Write(png, "IEND", []);
         return png.ToArray();
-    }
-
-    /// <summary>Length, type, data, CRC-32 of type and data.</summary>
-    static void WriteChunk(Stream output, string type, byte[] data)
-    {
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(word, (uint)data.Length);
-        output.Write(word);
-        output.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.HashToUInt32(typed));
-        output.Write(word);
     }
 }
