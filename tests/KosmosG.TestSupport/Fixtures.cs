@@ -13,6 +13,12 @@ public static class Fixtures
     public static string Sd15Tiny => Path.Combine(Root, "sd15-tiny");
     public static string Sd15TinyPipeline => Path.Combine(Sd15Tiny, "pipeline");
     public static string KosmosGTiny => Path.Combine(Root, "kosmosg-tiny");
+    /// <summary>ControlNet, LoRA and single-file fixtures built on sd15-tiny (diffusers 0.25.1).</summary>
+    public static string Sd15Extras => Path.Combine(Root, "sd15-extras-tiny");
+
+    /// <summary>All tensors of an sd15-extras-tiny case file, e.g. "controlnet_module".</summary>
+    public static Dictionary<string, Tensor> Sd15ExtrasCase(string name) =>
+        SafeTensorsFile.LoadAll(Path.Combine(Sd15Extras, "cases", name + ".safetensors"));
 
     /// <summary>All tensors of an sd15-tiny case file, e.g. "unet_scalar_t".</summary>
     public static Dictionary<string, Tensor> Sd15Case(string name) =>
