@@ -25,12 +25,20 @@ public static class Fixtures
         SafeTensorsFile.LoadAll(Path.Combine(Sd15Tiny, "cases", name + ".safetensors"));
 
     /// <summary>The cases.json entry of an sd15-tiny case (prompt, guidance, steps, tolerance, ...).</summary>
-    public static JsonElement Sd15CaseInfo(string name) =>
-        Sd15CasesJson.Value.RootElement.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+    public static JsonElement Sd15CaseInfo(string name) => CaseInfo(Sd15CasesJson.Value, name);
+
+    /// <summary>The cases.json entry of an sd15-extras-tiny case.</summary>
+    public static JsonElement Sd15ExtrasCaseInfo(string name) => CaseInfo(Sd15ExtrasCasesJson.Value, name);
+
+    static JsonElement CaseInfo(JsonDocument cases, string name) =>
+        cases.RootElement.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+
+    static readonly Lazy<JsonDocument> Sd15CasesJson = new(() => ReadPythonJson(Path.Combine(Sd15Tiny, "cases.json")));
+    static readonly Lazy<JsonDocument> Sd15ExtrasCasesJson = new(() => ReadPythonJson(Path.Combine(Sd15Extras, "cases.json")));
 
     // cases.json is Python's JSON: scheduler configs hold bare -Infinity, which System.Text.Json rejects.
-    static readonly Lazy<JsonDocument> Sd15CasesJson = new(() => JsonDocument.Parse(
-        Regex.Replace(File.ReadAllText(Path.Combine(Sd15Tiny, "cases.json")), @":\s*-?(Infinity|NaN)\b", ": null")));
+    static JsonDocument ReadPythonJson(string path) =>
+        JsonDocument.Parse(Regex.Replace(File.ReadAllText(path), @":\s*-?(Infinity|NaN)\b", ": null"));
 
     static string FindRoot()
     {

@@ -20,6 +20,13 @@ public sealed record GenerationRequest
     public int Count { get; init; } = 1;
     /// <summary>Send a small preview image every this many steps (0: never).</summary>
     public int PreviewEvery { get; init; }
+    /// <summary>LoRAs applied for this request only, each with its own scale.</summary>
+    public IReadOnlyList<LoraRequest> Loras { get; init; } = [];
+    /// <summary>ControlNets whose residuals are summed in this order.</summary>
+    public IReadOnlyList<ControlNetRequest> ControlNets { get; init; } = [];
+    /// <summary>diffusers' guess_mode: with guidance the ControlNets see only the conditional half, residuals scaled
+    /// by logspace(-1, 0, n+1).</summary>
+    public bool GuessMode { get; init; }
 }
 
 /// <summary>One finished image: its index in the request, the seed that made it, and the PNG bytes.</summary>
