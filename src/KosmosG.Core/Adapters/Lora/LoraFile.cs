@@ -46,7 +46,8 @@ public sealed class LoraFile : IDisposable
             {
                 var (component, module, underscored, part) = Parse(key, path);
                 if (!entries.TryGetValue((component, module, underscored), out var parts)) entries[(component, module, underscored)] = parts = [];
-                parts[part] = (key, file.Read(key));
+                // Cached across requests: outside any caller's dispose scope.
+                parts[part] = (key, file.Read(key).DetachFromDisposeScope());
             }
             var alphas = PeftAlphas.FromMetadata(file.Metadata, path);
             var modules = new List<LoraModule>();

@@ -114,8 +114,10 @@ public sealed class LoraScope : IDisposable
     void Hook(nn.Module layer, List<(Tensor Down, Tensor Up, double Factor)> parts)
     {
         Patched.AddOrUpdate(layer, 1, (_, n) => n + 1);
-        _remove.Add(() => Patched.AddOrUpdate(layer, 0, (_, n) => n - 1));
-        _remove.Add(() => { if (Patched.TryGetValue(layer, out var n) && n <= 0) Patched.TryRemove(layer, out _); });
+        _remove.Add(() =>
+        {
+            if (Patched.AddOrUpdate(layer, 0, (_, n) => n - 1) <= 0) Patched.TryRemove(layer, out _);
+        });
         switch (layer)
         {
             case Linear linear:
