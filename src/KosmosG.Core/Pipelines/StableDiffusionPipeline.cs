@@ -71,6 +71,8 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
 
     protected override nn.Module LoraTextEncoder => _textEncoder;
 
+    public CLIPTextModel TextEncoder => _textEncoder;
+
     /// <summary>The scheduler the folder was saved with, by our name (SD v1.5 ships PNDM).</summary>
     static string DefaultScheduler(string? className) => className switch
     {
