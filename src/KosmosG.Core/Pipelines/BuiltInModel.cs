@@ -12,13 +12,22 @@ public static class BuiltInModel
     /// <summary>The built-in model above this process's working directory or its binaries, or null.</summary>
     public static string? Locate() => Find(Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
 
-    public static string? Find(params string[] startFolders)
+    /// <summary>The architecture single-file SD v1.x checkpoints get when no config folder is given (diffusers configs).</summary>
+    public const string SingleFileConfigRelativePath = "configs/sd-v1-5";
+
+    public static string? Find(params string[] startFolders) => FindAbove(RelativePath, KosmosGModelFolder.ConfigFile, startFolders);
+
+    /// <summary>configs/sd-v1-5 above the working directory or the binaries, or null.</summary>
+    public static string? LocateSingleFileConfig() =>
+        FindAbove(SingleFileConfigRelativePath, Path.Combine("unet", "config.json"), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+
+    static string? FindAbove(string relativePath, string marker, params string[] startFolders)
     {
         foreach (var start in startFolders)
             for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, RelativePath);
-                if (File.Exists(Path.Combine(candidate, KosmosGModelFolder.ConfigFile))) return candidate;
+                var candidate = Path.Combine(dir.FullName, relativePath);
+                if (File.Exists(Path.Combine(candidate, marker))) return candidate;
             }
         return null;
     }

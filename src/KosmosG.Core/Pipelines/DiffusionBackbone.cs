@@ -1,6 +1,8 @@
 using KosmosG.Models.Diffusion;
 using KosmosG.Schedulers;
+using KosmosG.Runtime;
 using KosmosG.Weights;
+using KosmosG.Weights.SingleFile;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,6 +48,44 @@ public sealed class DiffusionBackbone : IDisposable
         return new DiffusionBackbone(unet, vae, SchedulerConfig.Load(folder.ConfigPath("scheduler")), compute);
     }
 
+    /// <summary>
+    /// The U-Net and VAE of a single-file SD v1.x checkpoint (original LDM keys: model.diffusion_model.*,
+    /// first_stage_model.*), built from the diffusers configs in <paramref name="configDir"/> (unet/, vae/, scheduler/).
+    /// </summary>
+    public static DiffusionBackbone LoadSingleFile(string checkpointPath, string configDir, ComputeOptions compute)
+    {
+        using var file = SingleFileCheckpoint.Open(checkpointPath);
+        var unetConfig = UNet2DConditionConfig.Load(SingleFileConfig(configDir, "unet", "config.json"));
+        var vaeConfig = AutoencoderKLConfig.Load(SingleFileConfig(configDir, "vae", "config.json"));
+        var schedulerConfig = SchedulerConfig.Load(SingleFileConfig(configDir, "scheduler", "scheduler_config.json"));
+        var unet = TorchDefaults.Build(compute.DType, () => new UNet2DConditionModel(unetConfig));
+        var vae = TorchDefaults.Build(VaeDType(compute), () => new AutoencoderKL(vaeConfig));
+        try
+        {
+            unet.to(compute.Device, compute.DType);
+            file.LoadInto(unet, "model.diffusion_model.", key => LdmKeys.Unet(key, unetConfig));
+            unet.eval();
+            vae.to(compute.Device, VaeDType(compute));
+            file.LoadInto(vae, "first_stage_model.", key => LdmKeys.Vae(key, vaeConfig.BlockOutChannels.Length), LdmKeys.IsVaeConvShapedLinear);
+            vae.eval();
+            return new DiffusionBackbone(unet, vae, schedulerConfig, compute);
+        }
+        catch
+        {
+            unet.Dispose();
+            vae.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A config file of a single-file model's config folder, with an error that says what the folder needs.</summary>
+    internal static string SingleFileConfig(string configDir, string component, string file)
+    {
+        var path = Path.Combine(configDir, component, file);
+        return File.Exists(path) ? path
+            : throw new FileNotFoundException($"model config folder '{configDir}' has no {component}/{file} (a single-file checkpoint takes its architecture from a diffusers config folder such as configs/sd-v1-5)", path);
+    }
+
     public IScheduler CreateScheduler(string name, int steps)
     {
         var scheduler = SchedulerFactory.Create(name, SchedulerConfig);
@@ -68,9 +108,10 @@ public sealed class DiffusionBackbone : IDisposable
     /// The denoising loop. <paramref name="condition"/> is [uncond x n; cond x n] with guidance, else [cond x n].
     /// Latents stay float32 between steps (scheduler arithmetic); the U-Net runs in the compute dtype.
     /// </summary>
+    /// <param name="control">ControlNets steering every step, or null.</param>
     public Tensor Denoise(Tensor initialLatents, Tensor condition, double guidanceScale, IScheduler scheduler,
         IReadOnlyList<Generator> generators, GenerationCallbacks callbacks, CancellationToken cancellationToken,
-        Action<int, Tensor>? onStep = null)
+        Action<int, Tensor>? onStep = null, ControlGuidance? control = null)
     {
         var guided = guidanceScale > 1;
         var timesteps = scheduler.Timesteps;
@@ -83,8 +124,11 @@ public sealed class DiffusionBackbone : IDisposable
             using (var scope = NewDisposeScope())
             {
                 var input = guided ? cat([latents, latents], 0) : latents;
-                input = scheduler.ScaleModelInput(input, i);
-                var eps = Unet.forward(input.to(Compute.DType), timesteps[i], context).to(ScalarType.Float32);
+                input = scheduler.ScaleModelInput(input, i).to(Compute.DType);
+                var step = i;
+                using var residuals = control?.Residuals(i, total, input, () => scheduler.ScaleModelInput(latents, step).to(Compute.DType),
+                    timesteps[i], context, guided);
+                var eps = Unet.Forward(input, timesteps[i], context, residuals).to(ScalarType.Float32);
                 if (guided)
                 {
                     var halves = eps.chunk(2, 0);

@@ -47,6 +47,13 @@ public sealed record GenerationRequest
 
     [Description("Send a small preview image (SSE 'preview' event) every this many steps; 0 or absent: none. Example: 5.")]
     public int PreviewEvery { get; init; }
+    /// <summary>LoRAs applied for this request only, each with its own scale.</summary>
+    public IReadOnlyList<LoraRequest> Loras { get; init; } = [];
+    /// <summary>ControlNets whose residuals are summed in this order.</summary>
+    public IReadOnlyList<ControlNetRequest> ControlNets { get; init; } = [];
+    /// <summary>diffusers' guess_mode: with guidance the ControlNets see only the conditional half, residuals scaled
+    /// by logspace(-1, 0, n+1).</summary>
+    public bool GuessMode { get; init; }
 }
 
 /// <summary>One finished image: its index in the request, the seed that made it, and the PNG bytes.</summary>

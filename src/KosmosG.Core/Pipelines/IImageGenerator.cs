@@ -32,7 +32,13 @@ public sealed record GenerationDefaults(int Steps, double GuidanceScale, string 
 
 public sealed record StageTimings(TimeSpan Encode, TimeSpan Denoise, TimeSpan Decode, TimeSpan EncodePng);
 
-public sealed record GenerationResult(IReadOnlyList<GeneratedImage> Images, StageTimings Timings);
+public sealed record GenerationResult(IReadOnlyList<GeneratedImage> Images, StageTimings Timings)
+{
+    /// <summary>Things the caller should know that did not stop the request (e.g. LoRA parts that do not apply).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>PNG of each ControlNet's control image as the net saw it (after the preprocessor).</summary>
+    public IReadOnlyList<byte[]> ControlMaps { get; init; } = [];
+}
 
 /// <summary>
 /// Checks a request against one loaded model before it is queued (ranges, prompt markers against images, token

@@ -1,3 +1,4 @@
+using KosmosG.Adapters;
 using KosmosG.Imaging;
 using KosmosG.Models.Kosmos;
 using KosmosG.Tokenizers;
@@ -19,8 +20,8 @@ public sealed class KosmosGPipeline : DiffusionPipeline
     readonly ClipImagePreprocessor _preprocessor;
     Tensor? _emptyUncond;
 
-    KosmosGPipeline(DiffusionBackbone backbone, KosmosGModel model, KosmosGPromptBuilder prompts,
-        ClipImagePreprocessor preprocessor, GeneratorInfo info) : base(backbone)
+    KosmosGPipeline(DiffusionBackbone backbone, AdapterLibrary adapters, KosmosGModel model, KosmosGPromptBuilder prompts,
+        ClipImagePreprocessor preprocessor, GeneratorInfo info) : base(backbone, adapters)
     {
         _model = model;
         _prompts = prompts;
@@ -31,19 +32,26 @@ public sealed class KosmosGPipeline : DiffusionPipeline
     public override GeneratorInfo Info { get; }
     public KosmosGModel Model => _model;
 
-    public static KosmosGPipeline Load(string modelDir, ComputeOptions compute, int maxImages = KosmosGModelFolder.DefaultMaxImages)
+    /// <param name="adapters">Where requests' LoRAs and ControlNets are found (the model folder's loras/ and controlnets/ always).</param>
+    /// <param name="decoder">A single-file SD v1.x checkpoint (a fine-tuned decoder) to draw with instead of the folder's sd/.</param>
+    /// <param name="decoderConfig">The diffusers config folder describing <paramref name="decoder"/>'s architecture.</param>
+    public static KosmosGPipeline Load(string modelDir, ComputeOptions compute, int maxImages = KosmosGModelFolder.DefaultMaxImages,
+        AdapterOptions? adapters = null, string? decoder = null, string? decoderConfig = null)
     {
         var folder = KosmosGModelFolder.Open(modelDir);
         var config = KosmosGConfig.Load(folder.ConfigPath);
         var model = KosmosGModel.Load(config, folder.WeightsPath, dtype: compute.DType, device: compute.Device);
         var prompts = folder.PromptBuilder(config, maxImages);
         var preprocessor = config.Vision.CreatePreprocessor();
-        var backbone = DiffusionBackbone.Load(DiffusersFolder.Open(folder.StableDiffusionDir), compute);
+        var backbone = decoder is null
+            ? DiffusionBackbone.Load(DiffusersFolder.Open(folder.StableDiffusionDir), compute)
+            : DiffusionBackbone.LoadSingleFile(decoder, decoderConfig ?? folder.StableDiffusionDir, compute);
         var size = backbone.DefaultImageSize;
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd('/')), "kosmos-g", Path.GetFullPath(modelDir),
             compute.Device.ToString(), compute.DTypeName, AcceptsImages: true, maxImages,
             GenerationConfigFile.Apply(modelDir, new GenerationDefaults(Steps: 20, GuidanceScale: 6, Scheduler: "dpms", size, size)));
-        return new KosmosGPipeline(backbone, model, prompts, preprocessor, info);
+        var library = new AdapterLibrary(adapters ?? new AdapterOptions(), modelDir, compute, backbone.Unet.Config);
+        return new KosmosGPipeline(backbone, library, model, prompts, preprocessor, info);
     }
 
     protected override Action<GenerationRequest> PromptCheck()

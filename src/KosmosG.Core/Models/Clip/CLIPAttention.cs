@@ -27,9 +27,9 @@ public sealed class CLIPAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = hidden.shape[0], t = hidden.shape[1];
-        Tensor Heads(Linear proj) => proj.forward(hidden).view(b, t, _heads, _headDim).transpose(1, 2);
+        Tensor Heads(Linear proj) => proj.call(hidden).view(b, t, _heads, _headDim).transpose(1, 2);
         // Default scale 1/sqrt(head_dim), as CLIP's; the causal mask is the one CLIP's text model builds (upper triangle masked).
         var attended = nn.functional.scaled_dot_product_attention(Heads(q_proj), Heads(k_proj), Heads(v_proj), is_casual: _causal);
-        return out_proj.forward(attended.transpose(1, 2).reshape(b, t, _heads * _headDim)).MoveToOuterDisposeScope();
+        return out_proj.call(attended.transpose(1, 2).reshape(b, t, _heads * _headDim)).MoveToOuterDisposeScope();
     }
 }

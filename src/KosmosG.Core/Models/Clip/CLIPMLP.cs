@@ -21,9 +21,9 @@ public sealed class CLIPMLP : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        var h = fc1.forward(hidden);
+        var h = fc1.call(hidden);
         // quick_gelu: x * sigmoid(1.702 x), the approximation OpenAI's CLIP was trained with.
         h = _quickGelu ? h * (h * 1.702).sigmoid() : nn.functional.gelu(h);
-        return fc2.forward(h).MoveToOuterDisposeScope();
+        return fc2.call(h).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using KosmosG.Adapters.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ internal static class CpuConv
         if (input.device_type != DeviceType.CPU || conv.kernel_size.All(k => k == 1)) return conv.call(input);
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
         if (input.dtype == ScalarType.Float32 && conv.weight!.numel() >= LargeFloat32WeightElements && conv.groups == 1
-            && !is_grad_enabled())
+            && !is_grad_enabled() && !LoraScope.IsPatched(conv)) // im2col skips Module.call, so it would skip a LoRA's hook
             return Im2Col(conv, input);
         return conv.call(input);
     }

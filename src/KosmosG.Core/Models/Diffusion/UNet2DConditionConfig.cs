@@ -48,7 +48,8 @@ public sealed record UNet2DConditionConfig
     /// <summary>Parses config.json text; <paramref name="source"/> names it in error messages.</summary>
     public static UNet2DConditionConfig Parse(string json, string source = "config.json") => From(DiffusersConfigReader.Parse(json, source));
 
-    static UNet2DConditionConfig From(DiffusersConfigReader r)
+    /// <param name="upBlockTypes">Used when the config has none (a ControlNet config describes only the encoder half).</param>
+    internal static UNet2DConditionConfig From(DiffusersConfigReader r, string[]? upBlockTypes = null)
     {
         var act = r.String("act_fn", "silu");
         if (act != "silu") throw r.Error("act_fn", $"= \"{act}\" is not supported (only \"silu\")");
@@ -80,7 +81,7 @@ public sealed record UNet2DConditionConfig
             OutChannels = r.Int("out_channels", 4),
             BlockOutChannels = blocks,
             DownBlockTypes = r.StringList("down_block_types"),
-            UpBlockTypes = r.StringList("up_block_types"),
+            UpBlockTypes = upBlockTypes ?? r.StringList("up_block_types"),
             LayersPerBlock = r.PerBlock("layers_per_block", n) ?? Enumerable.Repeat(2, n).ToArray(),
             AttentionHeads = r.PerBlock("num_attention_heads", n) ?? r.PerBlock("attention_head_dim", n) ?? Enumerable.Repeat(8, n).ToArray(),
             CrossAttentionDim = r.PerBlock("cross_attention_dim", n) ?? Enumerable.Repeat(1280, n).ToArray(),

@@ -38,19 +38,8 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         time_proj = new Timesteps(c[0], config.FlipSinToCos, config.FreqShift);
         time_embedding = new TimestepEmbedding(c[0], temb);
 
-        var down = new List<nn.Module>();
-        for (var i = 0; i < n; i++)
-        {
-            var (input, output, addDownsample) = (i == 0 ? c[0] : c[i - 1], c[i], i < n - 1);
-            down.Add(config.DownBlockTypes[i] == "CrossAttnDownBlock2D"
-                ? new CrossAttnDownBlock2D(input, output, temb, config.LayersPerBlock[i], groups, eps, addDownsample, config.DownsamplePadding,
-                    config.AttentionHeads[i], config.TransformerLayersPerBlock[i], config.CrossAttentionDim[i], linear)
-                : new DownBlock2D(input, output, temb, config.LayersPerBlock[i], groups, eps, addDownsample, config.DownsamplePadding));
-        }
-        down_blocks = nn.ModuleList(down.ToArray());
-
-        mid_block = new UNetMidBlock2DCrossAttn(c[^1], temb, groups, eps, config.MidBlockScaleFactor, config.AttentionHeads[^1],
-            config.TransformerLayersPerBlock[^1], config.CrossAttentionDim[^1], linear);
+        down_blocks = nn.ModuleList(DownBlocks(config));
+        mid_block = MidBlock(config);
 
         // Up block i mirrors down block n-1-i: it ends at that block's width and takes the next-shallower width as its last skip.
         var up = new List<nn.Module>();
@@ -72,6 +61,28 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         RegisterComponents();
     }
 
+    /// <summary>The encoder stages of a U-Net of this config (a ControlNet copies them).</summary>
+    internal static nn.Module[] DownBlocks(UNet2DConditionConfig config)
+    {
+        var (c, n, temb) = (config.BlockOutChannels, config.BlockOutChannels.Length, config.TimeEmbedDim);
+        var down = new nn.Module[n];
+        for (var i = 0; i < n; i++)
+        {
+            var (input, output, addDownsample) = (i == 0 ? c[0] : c[i - 1], c[i], i < n - 1);
+            down[i] = config.DownBlockTypes[i] == "CrossAttnDownBlock2D"
+                ? new CrossAttnDownBlock2D(input, output, temb, config.LayersPerBlock[i], config.NormNumGroups, config.NormEps, addDownsample,
+                    config.DownsamplePadding, config.AttentionHeads[i], config.TransformerLayersPerBlock[i], config.CrossAttentionDim[i],
+                    config.UseLinearProjection)
+                : new DownBlock2D(input, output, temb, config.LayersPerBlock[i], config.NormNumGroups, config.NormEps, addDownsample,
+                    config.DownsamplePadding);
+        }
+        return down;
+    }
+
+    internal static UNetMidBlock2DCrossAttn MidBlock(UNet2DConditionConfig config) =>
+        new(config.BlockOutChannels[^1], config.TimeEmbedDim, config.NormNumGroups, config.NormEps, config.MidBlockScaleFactor,
+            config.AttentionHeads[^1], config.TransformerLayersPerBlock[^1], config.CrossAttentionDim[^1], config.UseLinearProjection);
+
     /// <summary>Builds the U-Net from a diffusers config.json and strictly loads its safetensors weights.</summary>
     /// <param name="device">Where to place the model (default CPU).</param>
     /// <param name="dtype">Parameter dtype (default float32); weights are converted while loading.</param>
@@ -89,7 +100,13 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
     /// <param name="timestep">0-d, [1] or [B] timesteps, integer or floating point; broadcast to the batch.</param>
     /// <param name="encoderHiddenStates">[B, M, cross_attention_dim] conditioning.</param>
     /// <returns>[B, out_channels, H, W] in the sample's dtype.</returns>
-    public override Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates)
+    public override Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates) =>
+        Forward(sample, timestep, encoderHiddenStates, null);
+
+    /// <summary>The forward pass with ControlNet residuals (diffusers' down_block_additional_residuals and
+    /// mid_block_additional_residual): residual i is added to skip connection i once the down path is done, the mid
+    /// residual to the mid-block output.</summary>
+    public Tensor Forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, ControlNetResiduals? residuals)
     {
         CheckInputs(sample, timestep, encoderHiddenStates);
         using var scope = NewDisposeScope();
@@ -108,7 +125,14 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
             skips.AddRange(states);
             h = states[^1];
         }
+        if (residuals is not null)
+        {
+            if (residuals.Down.Count != skips.Count)
+                throw new ArgumentException($"ControlNet gave {residuals.Down.Count} down residuals, the U-Net has {skips.Count} skip connections", nameof(residuals));
+            for (var i = 0; i < skips.Count; i++) skips[i] = skips[i] + residuals.Down[i];
+        }
         h = mid_block.call(h, emb, encoderHiddenStates);
+        if (residuals is not null) h = Residual.Add(h, residuals.Mid);
 
         // When H or W is not divisible by the total up-sampling factor, each up-sampler resizes to its skip's exact size.
         var factor = 1L << _upsamplers;
