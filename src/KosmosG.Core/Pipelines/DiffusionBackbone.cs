@@ -37,7 +37,7 @@ public sealed class DiffusionBackbone : IDisposable
         _vaeDType = VaeDType(compute);
     }
 
-    static ScalarType VaeDType(ComputeOptions compute) => compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
+    public static ScalarType VaeDType(ComputeOptions compute) => compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
 
     public static DiffusionBackbone Load(DiffusersFolder folder, ComputeOptions compute, string? variant = null)
     {
@@ -45,6 +45,11 @@ public sealed class DiffusionBackbone : IDisposable
         var vae = AutoencoderKL.Load(folder.ConfigPath("vae"), folder.WeightsPath("vae", variant), compute.Device, VaeDType(compute));
         return new DiffusionBackbone(unet, vae, SchedulerConfig.Load(folder.ConfigPath("scheduler")), compute);
     }
+
+    /// <summary>A backbone of models already built (benchmarks at real size with random weights); the VAE must be in
+    /// the dtype <see cref="Load"/> would give it (fp32 when computing in fp16).</summary>
+    public static DiffusionBackbone FromModels(UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig schedulerConfig, ComputeOptions compute) =>
+        new(unet, vae, schedulerConfig, compute);
 
     public IScheduler CreateScheduler(string name, int steps)
     {
@@ -90,7 +95,7 @@ public sealed class DiffusionBackbone : IDisposable
             {
                 var input = guided ? cat([latents, latents], 0) : latents;
                 input = scheduler.ScaleModelInput(input, i);
-                var eps = Unet.forward(input.to(Compute.DType), timesteps[i], context).to(ScalarType.Float32);
+                var eps = Unet.call(input.to(Compute.DType), timesteps[i], context).to(ScalarType.Float32);
                 if (guided)
                 {
                     var halves = eps.chunk(2, 0);
