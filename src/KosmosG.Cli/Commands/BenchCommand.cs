@@ -49,7 +49,7 @@ public static class BenchCommand
 
         Console.WriteLine($"unet: {parameters:N0} parameters, latent {latent}x{latent}, batch {batch}, {compute.DTypeName} on {compute.Device}, {get_num_threads()} threads");
         Console.WriteLine($"step: {times.Describe(warmup)}");
-        Console.WriteLine($"work: {flops / 1e12:F3} TFLOP per step -> {BenchSupport.OfPeak(flops, times.Median, peak)}");
+        Console.WriteLine($"work: {flops / 1e12:F3} TFLOP per step -> {BenchSupport.OfPeak(flops, times.MedianRun, peak)}");
         if (a.Has("--profile")) BenchSupport.Profile(unet, Step);
         return 0;
     }

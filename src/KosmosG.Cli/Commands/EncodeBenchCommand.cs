@@ -53,7 +53,7 @@ public static class EncodeBenchCommand
         Console.WriteLine($"model: {model.parameters().Sum(p => p.numel()):N0} parameters, {compute.DTypeName}, weights {weightBytes / 1e9:F2} GB, loaded in {loadSeconds:F1} s");
         Console.WriteLine($"peak resident memory after loading: {resident / 1e9:F2} GB = {(double)resident / weightBytes:F2}x the weights");
         Console.WriteLine($"condition encode of \"{prompt}\" (T = {built.Tokens.Length}, {images.Count} images): {times.Describe(1)}");
-        Console.WriteLine($"work: ~{flops / 1e12:F3} TFLOP (weight matrices x tokens) -> {BenchSupport.OfPeak(flops, times.Median, peak)}");
+        Console.WriteLine($"work: ~{flops / 1e12:F3} TFLOP (weight matrices x tokens) -> {BenchSupport.OfPeak(flops, times.MedianRun, peak)}");
         return 0;
     }
 

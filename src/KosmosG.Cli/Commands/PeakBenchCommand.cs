@@ -15,7 +15,7 @@ public static class PeakBenchCommand
         BenchSupport.ApplyThreads(a);
         var peak = BenchSupport.MeasurePeak(compute);
         foreach (var shape in peak.Shapes)
-            Console.WriteLine($"  {shape.Shape,-52} {shape.Seconds * 1000,8:F2} ms  {shape.GFlops,8:F1} GFLOP/s");
+            Console.WriteLine($"  {shape.Shape,-52} {shape.Time.Seconds * 1000,8:F2} ms  {shape.GFlops,8:F1} GFLOP/s  (CPU time {shape.Time.CpuSeconds * 1000:F2} ms: {shape.CpuGFlops:F1} GFLOP/s)");
         return 0;
     }
 }

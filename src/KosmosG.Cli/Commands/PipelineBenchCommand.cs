@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KosmosG.Cli.Terminal;
 using KosmosG.Diagnostics;
 using KosmosG.Imaging;
@@ -47,48 +46,43 @@ public static class PipelineBenchCommand
         var weightBytes = BenchSupport.WeightBytes(backbone.Unet) + BenchSupport.WeightBytes(backbone.Vae) + BenchSupport.WeightBytes(encoder.Model);
 
         using var mode = inference_mode();
-        var unetWatch = new Stopwatch();
-        backbone.Unet.register_forward_pre_hook(_ => unetWatch.Start());
-        backbone.Unet.register_forward_hook(_ => unetWatch.Stop());
+        var unetTime = RunTime.Zero;
+        RunTime.Clock? unetClock = null;
+        backbone.Unet.register_forward_pre_hook(_ => unetClock = RunTime.Clock.Start());
+        backbone.Unet.register_forward_hook(_ => unetTime += unetClock!.Stop());
         using var profiler = a.Has("--profile") ? new ModuleProfiler(backbone.Unet) : null;
         using var decodeFlops = new LayerFlops(backbone.Vae);
 
-        var watch = Stopwatch.StartNew();
-        using var condition = encoder.Encode(guidance > 1);
-        var encodeSeconds = watch.Elapsed.TotalSeconds;
-
-        watch.Restart();
+        Tensor? condition = null, latents = null, pixels = null;
+        byte[] png = [];
         var generators = SeededGenerators.Create(0, 1);
-        using var initial = backbone.InitialLatents(generators, size, size);
-        using var scheduler = backbone.CreateScheduler("dpms", steps);
-        using var latents = backbone.Denoise(initial, condition, guidance, scheduler, generators, new GenerationCallbacks(), CancellationToken.None);
-        var denoiseSeconds = watch.Elapsed.TotalSeconds;
-
-        watch.Restart();
-        using var pixels = backbone.Decode(latents);
-        var decodeSeconds = watch.Elapsed.TotalSeconds;
-
-        watch.Restart();
-        var png = PngEncoder.Encode(ImageTensors.ToRgbImages(pixels)[0]);
-        var pngSeconds = watch.Elapsed.TotalSeconds;
+        var encode = RunTime.Measure(() => condition = encoder.Encode(guidance > 1));
+        var denoise = RunTime.Measure(() =>
+        {
+            using var initial = backbone.InitialLatents(generators, size, size);
+            using var scheduler = backbone.CreateScheduler("dpms", steps);
+            latents = backbone.Denoise(initial, condition!, guidance, scheduler, generators, new GenerationCallbacks(), CancellationToken.None);
+        });
+        var decode = RunTime.Measure(() => pixels = backbone.Decode(latents!));
+        var encodePng = RunTime.Measure(() => png = PngEncoder.Encode(ImageTensors.ToRgbImages(pixels!)[0]));
+        foreach (var t in new[] { condition, latents, pixels }) t?.Dispose();
         var resident = BenchSupport.PeakResidentBytes();
         var peak = BenchSupport.MeasurePeak(compute);
 
         var batch = guidance > 1 ? 2 : 1;
         var latent = size / backbone.VaeScaleFactor;
         var unetFlops = steps * 2 * UNetFlops.MacsPerSample(unetConfig, latent, latent) * batch;
-        var total = encodeSeconds + denoiseSeconds + decodeSeconds + pngSeconds;
-        var unetSeconds = unetWatch.Elapsed.TotalSeconds;
+        var total = new[] { encode, denoise, decode, encodePng }.Aggregate((x, y) => x + y);
         Console.WriteLine($"pipeline: {kind}, {size}x{size}, {steps} DPM++ steps, guidance {guidance}, {compute.DTypeName} on {compute.Device}, " +
                           $"{get_num_threads()} threads, random weights at real size");
-        Console.WriteLine($"encode: {encodeSeconds * 1000,10:F1} ms  ~{BenchSupport.OfPeak(encoder.Flops, encodeSeconds, peak)}");
-        Console.WriteLine($"denoise: {denoiseSeconds * 1000,9:F1} ms  ({unetSeconds / steps * 1000:F1} ms per U-Net step) {BenchSupport.OfPeak(unetFlops, unetSeconds, peak)} in the U-Net");
-        Console.WriteLine($"decode: {decodeSeconds * 1000,10:F1} ms  {BenchSupport.OfPeak(decodeFlops.Flops, decodeSeconds, peak)}");
-        Console.WriteLine($"png: {pngSeconds * 1000,13:F1} ms  ({png.Length:N0} bytes)");
-        Console.WriteLine($"total: {total * 1000,11:F1} ms = {total / unetSeconds:F3}x the U-Net time alone; whole image " +
-                          $"{BenchSupport.OfPeak(encoder.Flops + unetFlops + decodeFlops.Flops, total, peak)}");
+        Console.WriteLine($"encode: {encode.Seconds * 1000,10:F1} ms  ~{BenchSupport.OfPeak(encoder.Flops, encode, peak)}");
+        Console.WriteLine($"denoise: {denoise.Seconds * 1000,9:F1} ms  ({unetTime.Seconds / steps * 1000:F1} ms per U-Net step) U-Net {BenchSupport.OfPeak(unetFlops, unetTime, peak)}");
+        Console.WriteLine($"decode: {decode.Seconds * 1000,10:F1} ms  {BenchSupport.OfPeak(decodeFlops.Flops, decode, peak)}");
+        Console.WriteLine($"png: {encodePng.Seconds * 1000,13:F1} ms  ({png.Length:N0} bytes)");
+        Console.WriteLine($"total: {total.Seconds * 1000,11:F1} ms = {total.Seconds / unetTime.Seconds:F3}x the U-Net time alone " +
+                          $"(by CPU time {total.CpuSeconds / unetTime.CpuSeconds:F3}x); whole image {BenchSupport.OfPeak(encoder.Flops + unetFlops + decodeFlops.Flops, total, peak)}");
         Console.WriteLine($"peak resident memory: {resident / 1e9:F2} GB = {(double)resident / weightBytes:F2}x the weights ({weightBytes / 1e9:F2} GB)");
-        if (profiler is not null) BenchSupport.PrintProfile(profiler, unetSeconds, $"U-Net over {steps} steps");
+        if (profiler is not null) BenchSupport.PrintProfile(profiler, unetTime.Seconds, $"U-Net over {steps} steps");
         return 0;
     }
 

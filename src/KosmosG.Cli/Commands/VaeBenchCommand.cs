@@ -42,7 +42,7 @@ public static class VaeBenchCommand
         Console.WriteLine($"vae decode: {vae.parameters().Sum(p => p.numel()):N0} parameters, latent {latent}x{latent} -> {side}x{side}, batch {batch}, " +
                           $"{compute.DTypeName} on {compute.Device}, {get_num_threads()} threads");
         Console.WriteLine($"decode: {times.Describe(warmup)}");
-        Console.WriteLine($"work: {flops / 1e12:F3} TFLOP per decode -> {BenchSupport.OfPeak(flops, times.Median, peak)}");
+        Console.WriteLine($"work: {flops / 1e12:F3} TFLOP per decode -> {BenchSupport.OfPeak(flops, times.MedianRun, peak)}");
         if (a.Has("--profile")) BenchSupport.Profile(vae, Decode);
         return 0;
     }

@@ -70,6 +70,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         conv_norm_out = GroupNorms.Create(groups, c[0], eps);
         conv_out = nn.Conv2d(c[0], config.OutChannels, 3, padding: 1);
         RegisterComponents();
+        ConvWeightLayout.ChannelsLast(this);
     }
 
     /// <summary>Builds the U-Net from a diffusers config.json and strictly loads its safetensors weights.</summary>
