@@ -48,20 +48,11 @@ public static class BenchCommand
         var peak = BenchSupport.MeasurePeak(compute);
 
         Console.WriteLine($"unet: {parameters:N0} parameters, latent {latent}x{latent}, batch {batch}, {compute.DTypeName} on {compute.Device}, {get_num_threads()} threads");
-        Console.WriteLine($"step: {times.Describe(warmup)}");
-        Console.WriteLine($"work: {flops / 1e12:F3} TFLOP per step -> {BenchSupport.OfPeak(flops, times.MedianRun, peak)}");
-        if (a.Has("--profile")) BenchSupport.Profile(unet, Step);
+        BenchSupport.Report(a, "step", times, warmup, flops, peak, unet, Step);
         return 0;
     }
 
-    static UNet2DConditionModel LoadUnet(ArgParser a, ComputeOptions compute)
-    {
-        if (a.String("--model") is { } model)
-        {
-            var folder = BenchSupport.DiffusersFolderOf(model);
-            return UNet2DConditionModel.Load(folder.ConfigPath("unet"), folder.WeightsPath("unet"), compute.Device, compute.DType);
-        }
-        var config = a.String("--config") ?? throw new UsageException("bench unet needs --model DIR or --config FILE");
-        return RandomModels.Unet(UNet2DConditionConfig.Load(config), compute);
-    }
+    static UNet2DConditionModel LoadUnet(ArgParser a, ComputeOptions compute) => BenchSupport.LoadComponent(a, "unet",
+        (config, weights) => UNet2DConditionModel.Load(config, weights, compute.Device, compute.DType),
+        config => RandomModels.Unet(UNet2DConditionConfig.Load(config), compute));
 }

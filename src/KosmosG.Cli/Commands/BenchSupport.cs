@@ -86,7 +86,24 @@ internal static class BenchSupport
         Console.WriteLine($"  {"(between modules)",-26} {"",6} {glue * 1000,10:F1} {100 * glue / totalSeconds,6:F1}%");
     }
 
-    /// <summary>The diffusers folder of <paramref name="model"/>: itself, or a KOSMOS-G folder's sd/.</summary>
-    public static DiffusersFolder DiffusersFolderOf(string model) =>
-        DiffusersFolder.Open(KosmosGModelFolder.IsKosmosG(model) ? Path.Combine(model, KosmosGModelFolder.StableDiffusionFolder) : model);
+    /// <summary>A diffusers component from --model (a diffusers folder or a KOSMOS-G folder's sd/) or, with --config,
+    /// built at that config's size with random weights.</summary>
+    public static T LoadComponent<T>(ArgParser a, string component, Func<string, string, T> load, Func<string, T> random)
+    {
+        if (a.String("--model") is { } model)
+        {
+            var folder = DiffusersFolder.Open(KosmosGModelFolder.IsKosmosG(model) ? Path.Combine(model, KosmosGModelFolder.StableDiffusionFolder) : model);
+            return load(folder.ConfigPath(component), folder.WeightsPath(component));
+        }
+        var config = a.String("--config") ?? throw new UsageException($"bench {component} needs --model DIR or --config FILE");
+        return random(config);
+    }
+
+    /// <summary>The timing and share-of-peak lines of a repeated benchmark, then the profile when --profile is given.</summary>
+    public static void Report(ArgParser a, string what, Timings times, int warmup, double flops, MachinePeak.Result peak, nn.Module model, Action body)
+    {
+        Console.WriteLine($"{what}: {times.Describe(warmup)}");
+        Console.WriteLine($"work: {flops / 1e12:F3} TFLOP per {what} -> {OfPeak(flops, times.MedianRun, peak)}");
+        if (a.Has("--profile")) Profile(model, body);
+    }
 }

@@ -41,20 +41,11 @@ public static class VaeBenchCommand
         var side = latent << (vae.Config.BlockOutChannels.Length - 1);
         Console.WriteLine($"vae decode: {vae.parameters().Sum(p => p.numel()):N0} parameters, latent {latent}x{latent} -> {side}x{side}, batch {batch}, " +
                           $"{compute.DTypeName} on {compute.Device}, {get_num_threads()} threads");
-        Console.WriteLine($"decode: {times.Describe(warmup)}");
-        Console.WriteLine($"work: {flops / 1e12:F3} TFLOP per decode -> {BenchSupport.OfPeak(flops, times.MedianRun, peak)}");
-        if (a.Has("--profile")) BenchSupport.Profile(vae, Decode);
+        BenchSupport.Report(a, "decode", times, warmup, flops, peak, vae, Decode);
         return 0;
     }
 
-    static AutoencoderKL LoadVae(ArgParser a, ComputeOptions compute)
-    {
-        if (a.String("--model") is { } model)
-        {
-            var folder = BenchSupport.DiffusersFolderOf(model);
-            return AutoencoderKL.Load(folder.ConfigPath("vae"), folder.WeightsPath("vae"), compute.Device, compute.DType);
-        }
-        var config = a.String("--config") ?? throw new UsageException("bench vae needs --model DIR or --config FILE");
-        return RandomModels.Vae(AutoencoderKLConfig.Load(config), compute);
-    }
+    static AutoencoderKL LoadVae(ArgParser a, ComputeOptions compute) => BenchSupport.LoadComponent(a, "vae",
+        (config, weights) => AutoencoderKL.Load(config, weights, compute.Device, compute.DType),
+        config => RandomModels.Vae(AutoencoderKLConfig.Load(config), compute));
 }
