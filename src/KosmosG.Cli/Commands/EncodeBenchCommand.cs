@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using KosmosG.Cli.Terminal;
+using KosmosG.Diagnostics;
 using KosmosG.Imaging;
 using KosmosG.Models.Kosmos;
 using KosmosG.Pipelines;
@@ -18,9 +19,6 @@ public static class EncodeBenchCommand
     public const string Usage =
         "kosmosg bench encode --model DIR [--prompt TEXT] [--dtype fp32|bf16|fp16] [--runs N] [--threads N]";
 
-    // The official modules at kosmosg_xl sizes, float32, "<i> wearing <i>" with two 224x224 images (docs/PERF-ANCHOR.md).
-    const double ReferenceSeconds = 34.1;
-
     public static int Run(IReadOnlyList<string> args)
     {
         var a = new ArgParser(args, ["--model", "--prompt", "--dtype", "--runs", "--threads"]);
@@ -28,14 +26,14 @@ public static class EncodeBenchCommand
         var compute = ComputeOptions.Parse("cpu", a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "bf16");
         var prompt = a.String("--prompt") ?? "<i> wearing <i>";
         var runs = a.Int("--runs", 1, 100) ?? 3;
-        if (a.Int("--threads", 1, 1024) is { } threads) set_num_threads(threads);
+        BenchSupport.ApplyThreads(a);
 
         var config = KosmosGConfig.Load(folder.ConfigPath);
         var load = Stopwatch.StartNew();
         using var model = KosmosGModel.Load(config, folder.WeightsPath, dtype: compute.DType);
         var loadSeconds = load.Elapsed.TotalSeconds;
-        var weightBytes = model.parameters().Sum(p => p.numel() * p.ElementSize);
-        var peak = PeakResidentBytes();
+        var weightBytes = BenchSupport.WeightBytes(model);
+        var resident = BenchSupport.PeakResidentBytes();
 
         var prompts = folder.PromptBuilder(config);
         var built = prompts.Build(prompt, prompt.Split(KosmosGPromptBuilder.ImageMarker).Length - 1);
@@ -48,20 +46,14 @@ public static class EncodeBenchCommand
         using var tokens = tensor(built.Tokens, [1, built.Tokens.Length]);
         using var mask = tensor(built.ImageMask, [1, built.ImageMask.Length]);
         using var pixels = images.Count == 0 ? null : preprocessor.PreprocessBatch(images);
-        var times = new List<double>();
-        for (var i = 0; i <= runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            using (NewDisposeScope()) model.EncodePrompt(tokens, mask, pixels);
-            if (i > 0) times.Add(watch.Elapsed.TotalSeconds);
-        }
-        times.Sort();
-        var median = times[times.Count / 2];
+        var times = BenchSupport.Time(1, runs, () => model.EncodePrompt(tokens, mask, pixels));
+        var flops = KosmosGFlops.EncodeEstimate(model, built.Tokens.Length, images.Count);
+        var peak = BenchSupport.MeasurePeak(compute);
 
         Console.WriteLine($"model: {model.parameters().Sum(p => p.numel()):N0} parameters, {compute.DTypeName}, weights {weightBytes / 1e9:F2} GB, loaded in {loadSeconds:F1} s");
-        Console.WriteLine($"peak resident memory: {peak / 1e9:F2} GB = {(double)peak / weightBytes:F2}x the weights");
-        Console.WriteLine($"condition encode of \"{prompt}\" (T = {built.Tokens.Length}, {images.Count} images): median {median:F2} s over {runs} runs " +
-                          $"(official code, fp32, kosmosg_xl, 2 images: {ReferenceSeconds} s)");
+        Console.WriteLine($"peak resident memory after loading: {resident / 1e9:F2} GB = {(double)resident / weightBytes:F2}x the weights");
+        Console.WriteLine($"condition encode of \"{prompt}\" (T = {built.Tokens.Length}, {images.Count} images): {times.Describe(1)}");
+        Console.WriteLine($"work: ~{flops / 1e12:F3} TFLOP (weight matrices x tokens) -> {BenchSupport.OfPeak(flops, times.MedianRun, peak)}");
         return 0;
     }
 
@@ -70,12 +62,5 @@ public static class EncodeBenchCommand
         var pixels = new byte[size * size * 3];
         new Random(seed).NextBytes(pixels);
         return pixels;
-    }
-
-    /// <summary>VmHWM: the most resident memory this process has had.</summary>
-    static long PeakResidentBytes()
-    {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 }

@@ -39,7 +39,7 @@ public sealed class DiffusionBackbone : IDisposable
         _vaeDType = VaeDType(compute);
     }
 
-    static ScalarType VaeDType(ComputeOptions compute) => compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
+    public static ScalarType VaeDType(ComputeOptions compute) => compute.DType == ScalarType.Float16 ? ScalarType.Float32 : compute.DType;
 
     public static DiffusionBackbone Load(DiffusersFolder folder, ComputeOptions compute, string? variant = null)
     {
@@ -86,6 +86,11 @@ public sealed class DiffusionBackbone : IDisposable
             : throw new FileNotFoundException($"model config folder '{configDir}' has no {component}/{file} (a single-file checkpoint takes its architecture from a diffusers config folder such as configs/sd-v1-5)", path);
     }
 
+    /// <summary>A backbone of models already built (benchmarks at real size with random weights); the VAE must be in
+    /// the dtype <see cref="Load"/> would give it (fp32 when computing in fp16).</summary>
+    public static DiffusionBackbone FromModels(UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig schedulerConfig, ComputeOptions compute) =>
+        new(unet, vae, schedulerConfig, compute);
+
     public IScheduler CreateScheduler(string name, int steps)
     {
         var scheduler = SchedulerFactory.Create(name, SchedulerConfig);
@@ -128,7 +133,9 @@ public sealed class DiffusionBackbone : IDisposable
                 var step = i;
                 using var residuals = control?.Residuals(i, total, input, () => scheduler.ScaleModelInput(latents, step).to(Compute.DType),
                     timesteps[i], context, guided);
-                var eps = Unet.Forward(input, timesteps[i], context, residuals).to(ScalarType.Float32);
+                // Through call() when no ControlNet steers, so hooks on the U-Net (bench pipeline, --profile) fire.
+                var eps = (residuals is null ? Unet.call(input, timesteps[i], context) : Unet.Forward(input, timesteps[i], context, residuals))
+                    .to(ScalarType.Float32);
                 if (guided)
                 {
                     var halves = eps.chunk(2, 0);

@@ -18,6 +18,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
     readonly Linear to_v;
     readonly ModuleList<Linear> to_out;
     readonly int _heads;
+    readonly int _innerDim;
     readonly bool _residualConnection;
     readonly double _rescaleOutputFactor;
 
@@ -35,10 +36,17 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         to_v = nn.Linear(crossAttentionDim ?? queryDim, inner, bias);
         to_out = nn.ModuleList(nn.Linear(inner, queryDim));
         _heads = heads;
+        _innerDim = inner;
         _residualConnection = residualConnection;
         _rescaleOutputFactor = rescaleOutputFactor;
         RegisterComponents();
     }
+
+    /// <summary>Width of the attention products (heads x head size).</summary>
+    public int InnerDim => _innerDim;
+
+    /// <summary>Sequence length of an attention input: N of [B, N, C], H*W of [B, C, H, W].</summary>
+    public static long Tokens(Tensor states) => states.dim() == 4 ? states.shape[2] * states.shape[3] : states.shape[1];
 
     /// <param name="hiddenStates">[B, N, queryDim] or [B, queryDim, H, W].</param>
     /// <param name="encoderHiddenStates">[B, M, crossAttentionDim] for cross-attention, null for self-attention.</param>

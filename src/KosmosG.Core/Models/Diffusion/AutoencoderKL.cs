@@ -30,6 +30,7 @@ public sealed partial class AutoencoderKL : nn.Module
         quant_conv = nn.Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
         post_quant_conv = nn.Conv2d(config.LatentChannels, config.LatentChannels, 1);
         RegisterComponents();
+        ConvWeightLayout.ChannelsLast(this);
     }
 
     /// <summary>Builds the VAE from a diffusers config.json and strictly loads its safetensors weights (legacy names too).</summary>

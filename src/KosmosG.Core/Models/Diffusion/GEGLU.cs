@@ -21,6 +21,9 @@ public sealed class GEGLU : nn.Module<Tensor, Tensor>
         var halves = projected.chunk(2, -1);
         using var value = halves[0];
         using var gate = halves[1];
-        return Residual.Mul(nn.functional.gelu(gate), value);
+        // gelu on the strided half is slow in reduced precision (bf16 [2,1024,1280]: 41 ms of CPU time against 5 ms
+        // with a contiguous copy first, AVX-512 BF16); in float32 the copy costs more than it saves.
+        using var dense = gate.dtype == ScalarType.Float32 ? gate.alias() : gate.contiguous();
+        return Residual.Mul(nn.functional.gelu(dense), value);
     }
 }

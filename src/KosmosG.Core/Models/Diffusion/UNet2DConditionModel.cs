@@ -59,6 +59,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         conv_norm_out = GroupNorms.Create(groups, c[0], eps);
         conv_out = nn.Conv2d(c[0], config.OutChannels, 3, padding: 1);
         RegisterComponents();
+        ConvWeightLayout.ChannelsLast(this);
     }
 
     /// <summary>The encoder stages of a U-Net of this config (a ControlNet copies them).</summary>

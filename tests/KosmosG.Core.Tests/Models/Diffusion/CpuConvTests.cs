@@ -9,17 +9,37 @@ namespace KosmosG.Tests.Models.Diffusion;
 public class CpuConvTests
 {
     [Theory]
-    [InlineData(1, 1)] // the U-Net's 3x3 convolutions
-    [InlineData(2, 1)] // Downsample2D
-    public void LargeFloat32ConvolutionsThroughIm2ColMatchTheDirectConvolution(int stride, int padding)
+    [InlineData(1, 1, false)] // the U-Net's 3x3 convolutions
+    [InlineData(2, 1, false)] // Downsample2D
+    [InlineData(1, 1, true)]  // as the U-Net and VAE hold them: channels-last weights and activations
+    [InlineData(2, 0, true)]
+    public void LargeFloat32ConvolutionsThroughIm2ColMatchTheDirectConvolution(int stride, int padding, bool channelsLast)
     {
         // 1024x1024x3x3 weights (37.7 MB) take the im2col path; the direct call is the reference.
         using var conv = nn.Conv2d(1024, 1024, 3, stride: stride, padding: padding, dtype: ScalarType.Float32);
-        using var input = randn([2, 1024, 5, 7], ScalarType.Float32, generator: new Generator(3, CPU));
+        using var nchw = randn([2, 1024, 5, 7], ScalarType.Float32, generator: new Generator(3, CPU));
         using var mode = inference_mode();
-        using var expected = conv.call(input);
+        using var expected = conv.call(nchw);
+        using var input = channelsLast ? nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : nchw.alias();
+        if (channelsLast) ConvWeightLayout.ChannelsLast(conv);
+        Assert.Equal(channelsLast, ConvWeightLayout.IsChannelsLast(conv.weight!));
         using var actual = CpuConv.Call(conv, input);
-        TensorAssert.Close(expected, actual, atol: 1e-4, rtol: 1e-4, what: $"stride {stride}");
+        Assert.True(ConvWeightLayout.IsChannelsLast(actual), "im2col returns channels-last activations");
+        TensorAssert.Close(expected, actual, atol: 1e-4, rtol: 1e-4, what: $"stride {stride}, padding {padding}");
+    }
+
+    [Fact]
+    public void ChannelsLastWeightsKeepTheirValuesAndLoadByCopy()
+    {
+        using var conv = nn.Conv2d(8, 16, 3, padding: 1, dtype: ScalarType.Float32);
+        using var before = conv.weight!.detach().clone();
+        ConvWeightLayout.ChannelsLast(conv);
+        Assert.True(ConvWeightLayout.IsChannelsLast(conv.weight!));
+        Assert.True(before.allclose(conv.weight!, 0, 0));
+        using var replacement = randn([16, 8, 3, 3], ScalarType.Float32, generator: new Generator(1, CPU));
+        using (no_grad()) conv.weight!.copy_(replacement);
+        Assert.True(ConvWeightLayout.IsChannelsLast(conv.weight!));
+        Assert.True(replacement.allclose(conv.weight!, 0, 0));
     }
 
     [Fact]
