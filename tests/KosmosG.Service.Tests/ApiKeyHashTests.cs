@@ -58,6 +58,15 @@ public sealed class ApiKeyHashTests : IAsyncLifetime
         await (await ModelsAs(key)).AssertProblemAsync(401, "Authorization", "unauthorized");
     }
 
+    /// <summary>The auth scheme name is case-insensitive (RFC 9110 section 11.1); the key itself is not.</summary>
+    [Fact]
+    public async Task The_bearer_scheme_name_is_case_insensitive()
+    {
+        using var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("bearer", Valid);
+        Assert.Equal(200, (int)(await client.GetAsync("/v1/models")).StatusCode);
+    }
+
     /// <summary>A key is compared whole: a prefix, an extension or a different case of the valid key is another key.</summary>
     [Theory]
     [InlineData("alice-secre")]

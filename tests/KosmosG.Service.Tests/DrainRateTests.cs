@@ -29,6 +29,22 @@ public sealed class DrainRateTests
             Assert.Equal(1, rate.RetryAfterSeconds(waiting, 0));
     }
 
+    /// <summary>Only the last 32 finishes count: an old finish followed by a burst must not make the rate look slow.</summary>
+    [Fact]
+    public void Only_recent_finishes_set_the_rate()
+    {
+        var rate = new DrainRate();
+        rate.Record();
+        Thread.Sleep(1000);
+        var burst = Stopwatch.StartNew();
+        for (var i = 0; i < 32; i++) rate.Record();
+        var answer = rate.RetryAfterSeconds(99, fallback: 999);
+        // 32 finishes within the burst: rate >= 31 / burst, so 100 jobs drain in at most 100 * burst / 31 s. Counting the
+        // old finish (33 over >= 1 s) would give ceil(100 / 32 * 1 s) = 4.
+        var bound = Math.Max(1, Math.Ceiling(100 * (burst.Elapsed.TotalSeconds + 0.02) / 31));
+        Assert.True(answer <= bound, $"Retry-After {answer} s; the last 32 finishes drain 100 jobs within {bound} s");
+    }
+
     /// <summary>Drain times of about 1.1, 1.5 and 1.2 s (e.g. two finishes 0.55 s apart, 1 waiting + 1): the answer is 2 s.
     /// Rounding down gives 1, below the drain time unless the asking thread stalled for 0.2 s or more.</summary>
     [Theory]
