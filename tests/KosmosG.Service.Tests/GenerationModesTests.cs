@@ -156,10 +156,17 @@ public sealed class GenerationModesTests : IAsyncLifetime
         var ui = await _client.GetAsync("/swagger/index.html");
         Assert.Equal("text/html", ui.Content.Headers.ContentType!.MediaType);
 
-        await _client.PostAsJsonAsync("/v1/generations", new { prompt = "count me" });
-        var metrics = await _client.GetStringAsync("/metrics");
-        foreach (var name in new[] { "kosmosg_queue_depth", "kosmosg_queue_wait_seconds_bucket", "kosmosg_stage_duration_seconds_bucket", "kosmosg_images_total", "kosmosg_steps_total" })
-            Assert.Contains(name, metrics);
-        Assert.Contains("stage=\"denoise\"", metrics);
+        Assert.Equal(200, (int)(await _client.PostAsJsonAsync("/v1/generations", new { prompt = "count me" })).StatusCode);
+        // A finished job is counted by a continuation of its completion, which may run just after the response went
+        // out: wait (bounded) for the scrape that shows it instead of reading /metrics once.
+        string[] expected = ["kosmosg_queue_depth", "kosmosg_queue_wait_seconds_bucket", "kosmosg_stage_duration_seconds_bucket",
+            "kosmosg_images_total", "kosmosg_steps_total", "stage=\"denoise\""];
+        var metrics = "";
+        await Wait.UntilAsync(async () =>
+        {
+            metrics = await _client.GetStringAsync("/metrics");
+            return expected.All(metrics.Contains);
+        }, "/metrics to show the finished job");
+        Assert.All(expected, name => Assert.Contains(name, metrics));
     }
 }

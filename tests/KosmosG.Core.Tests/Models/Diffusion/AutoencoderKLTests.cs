@@ -28,6 +28,46 @@ public class AutoencoderKLTests(ITestOutputHelper output)
         output.WriteLine($"vae_decode: max |diff| = {maxAbs:G3}");
     }
 
+    /// <summary>The fixture VAE config without its scaling_factor key: diffusers' default applies.</summary>
+    static string ConfigWithoutScalingFactor()
+    {
+        var json = File.ReadAllText(ConfigPath);
+        var stripped = json.Replace("\"scaling_factor\": 0.18215,", "");
+        Assert.NotEqual(json, stripped);
+        return stripped;
+    }
+
+    [Fact]
+    public void ScalingFactorDefaultsToStableDiffusions()
+    {
+        var parsed = AutoencoderKLConfig.Parse(ConfigWithoutScalingFactor(), "vae-config.json");
+        var constructed = new AutoencoderKLConfig { BlockOutChannels = [32] };
+        // diffusers AutoencoderKL.__init__ default, the value SD v1.x was trained with (exact, not rounded).
+        Assert.Equal(0.18215, parsed.ScalingFactor);
+        Assert.Equal(0.18215, constructed.ScalingFactor);
+        Assert.Equal(Fixtures.Sd15Case("vae_decode")["scaling_factor"].item<float>(), (float)parsed.ScalingFactor);
+    }
+
+    /// <summary>Float-level decode through the default scaling factor: a scale off by 0.08 % moves the image by more
+    /// than the fixture tolerance, which PNG comparisons (one level = 3.9e-3) cannot see.</summary>
+    [Fact]
+    public void DecodeWithTheDefaultScalingFactorMatchesDiffusers()
+    {
+        var c = Fixtures.Sd15Case("vae_decode");
+        var dir = Directory.CreateTempSubdirectory("vae-default-scale-").FullName;
+        try
+        {
+            var config = Path.Combine(dir, "config.json");
+            File.WriteAllText(config, ConfigWithoutScalingFactor());
+            using var vae = AutoencoderKL.Load(config, WeightsPath);
+            using var _ = no_grad();
+            var image = vae.Decode(c["latents"] / vae.Config.ScalingFactor);
+            var maxAbs = TensorAssert.Close(c["image"], image, DecodeAtol, Rtol, "vae_decode image (default scaling_factor)");
+            output.WriteLine($"vae_decode with the default scaling_factor: max |diff| = {maxAbs:G3}");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Fact]
     public void EncodeMatchesDiffusers()
     {
