@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Queue;
 
 namespace KosmosG.Service.Tests;
 

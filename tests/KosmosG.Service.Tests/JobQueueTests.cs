@@ -1,5 +1,5 @@
 using KosmosG.Pipelines;
-using KosmosG.Service.Jobs;
+using KosmosG.Service.Queue;
 using KosmosG.Service.Options;
 
 namespace KosmosG.Service.Tests;
