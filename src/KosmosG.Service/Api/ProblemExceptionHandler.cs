@@ -19,9 +19,8 @@ public sealed class ProblemExceptionHandler(RequestFields fields, ILogger<Proble
             GenerationRequestException g => (400, "invalid_field", g.Message.Split(" (Parameter")[0], fields.NameOf(g.Field), null),
             JsonException j => FromProblem(ApiProblemException.InvalidJson(JsonField(j.Path), j.Message)),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "body_too_large" : "bad_request", b.Message, null, null),
-            InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
-                (413, "body_too_large", $"A part of the form is too large: {d.Message}", fields.Images, null),
-            InvalidDataException d => (400, "bad_request", $"The form is not valid: {d.Message}", null, null),
+            InvalidDataException or IOException when !http.RequestAborted.IsCancellationRequested && http.Request.HasFormContentType =>
+                FromProblem(FormErrors.From(exception, fields.Images)),
             _ => (500, "internal_error", "An unexpected error occurred; it has been logged.", null, null),
         };
         if (status >= 500) logger.LogError(exception, "Unhandled error on {Path}", http.Request.Path);
