@@ -42,7 +42,8 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         var size = backbone.DefaultImageSize;
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd('/')), "kosmos-g", Path.GetFullPath(modelDir),
             compute.Device.ToString(), compute.DTypeName, AcceptsImages: true, maxImages,
-            GenerationConfigFile.Apply(modelDir, new GenerationDefaults(Steps: 20, GuidanceScale: 6, Scheduler: "dpms", size, size)));
+            GenerationConfigFile.Apply(modelDir, new GenerationDefaults(Steps: 20, GuidanceScale: 6, Scheduler: "dpms", size, size)),
+            preprocessor.Size);
         return new KosmosGPipeline(backbone, model, prompts, preprocessor, info);
     }
 
