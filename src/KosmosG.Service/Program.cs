@@ -19,7 +19,7 @@ builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGener
 
 var app = builder.Build();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseProblemStatusCodePages();
 // The playground page (wwwroot/index.html at /): public, like /swagger; its API calls carry the key.
 app.UseDefaultFiles();
 app.UseStaticFiles();

@@ -33,6 +33,11 @@ public sealed class ClipImagePreprocessor
     /// <summary>The central Size x Size square; offsets round((H-S)/2) half to even, like torchvision.</summary>
     public RgbImage CenterCrop(RgbImage image) => ShorterSideResize.CenterCrop(image, Size, CropOffsetRounding.HalfToEven);
 
+    /// <summary>The Size x Size square the vision tower sees (resize, then crop); preprocessing it again changes nothing,
+    /// so it can stand in for the original image.</summary>
+    public static RgbImage Reduce(RgbImage image, int size) =>
+        ShorterSideResize.CenterCrop(ShorterSideResize.Resize(image, size), size, CropOffsetRounding.HalfToEven);
+
     /// <summary>(u8/255 - mean)/std per channel in float64, as a [3, H, W] float64 array (row-major).</summary>
     public double[] Normalize(RgbImage image)
     {
@@ -47,7 +52,7 @@ public sealed class ClipImagePreprocessor
     /// <summary>Resize, crop and normalise one image: [3, Size, Size] of <paramref name="dtype"/>.</summary>
     public Tensor Preprocess(RgbImage image, ScalarType dtype = ScalarType.Float32)
     {
-        return Convert(tensor(Normalize(CenterCrop(Resize(image))), [3, Size, Size], ScalarType.Float64), dtype);
+        return Convert(tensor(Normalize(Reduce(image, Size)), [3, Size, Size], ScalarType.Float64), dtype);
     }
 
     /// <summary>A batch: [N, 3, Size, Size] of <paramref name="dtype"/>.</summary>
@@ -57,7 +62,7 @@ public sealed class ClipImagePreprocessor
         var per = 3 * Size * Size;
         var values = new double[images.Count * per];
         for (var n = 0; n < images.Count; n++)
-            Normalize(CenterCrop(Resize(images[n]))).CopyTo(values, n * per);
+            Normalize(Reduce(images[n], Size)).CopyTo(values, n * per);
         return Convert(tensor(values, [images.Count, 3, Size, Size], ScalarType.Float64), dtype);
     }
 

@@ -17,7 +17,9 @@ public interface IImageGenerator : IDisposable
     GenerationResult Generate(GenerationRequest request, GenerationCallbacks callbacks, CancellationToken cancellationToken);
 }
 
-/// <summary>What is loaded, where, and the defaults a request without knobs gets.</summary>
+/// <summary>What is loaded, where, and the defaults a request without knobs gets. <paramref name="InputImageSize"/>:
+/// the side of the square an input image is cut to before the vision tower (shorter side resized, centre crop;
+/// <see cref="Imaging.ClipImagePreprocessor"/>), so a caller may keep only that square; 0 when images are not used.</summary>
 public sealed record GeneratorInfo(
     string Name,
     string Kind,            // "kosmos-g" or "stable-diffusion" (the CLIP text-only baseline)
@@ -26,7 +28,8 @@ public sealed record GeneratorInfo(
     string DType,
     bool AcceptsImages,
     int MaxImages,
-    GenerationDefaults Defaults);
+    GenerationDefaults Defaults,
+    int InputImageSize = 0);
 
 public sealed record GenerationDefaults(int Steps, double GuidanceScale, string Scheduler, int Width, int Height);
 

@@ -49,7 +49,8 @@ public sealed class KosmosGPipeline : DiffusionPipeline
         var size = backbone.DefaultImageSize;
         var info = new GeneratorInfo(Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd('/')), "kosmos-g", Path.GetFullPath(modelDir),
             compute.Device.ToString(), compute.DTypeName, AcceptsImages: true, maxImages,
-            GenerationConfigFile.Apply(modelDir, new GenerationDefaults(Steps: 20, GuidanceScale: 6, Scheduler: "dpms", size, size)));
+            GenerationConfigFile.Apply(modelDir, new GenerationDefaults(Steps: 20, GuidanceScale: 6, Scheduler: "dpms", size, size)),
+            preprocessor.Size);
         var library = new AdapterLibrary(adapters ?? new AdapterOptions(), modelDir, compute, backbone.Unet.Config);
         return new KosmosGPipeline(backbone, library, model, prompts, preprocessor, info);
     }

@@ -17,20 +17,8 @@ public static class ApiRegistration
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
-        // Problems the framework writes itself (unknown route, 405, a Content-Type the endpoint does not accept).
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-        {
-            var p = c.ProblemDetails;
-            var request = c.HttpContext.Request;
-            p.Extensions["trace_id"] = c.HttpContext.TraceIdentifier;
-            p.Extensions.TryAdd("code", "http_" + p.Status);
-            if (p.Status == StatusCodes.Status415UnsupportedMediaType)
-            {
-                p.Detail ??= $"Content-Type '{request.ContentType}' is not accepted here; see /openapi/v1.json for this endpoint's body types.";
-                p.Extensions["field"] = "Content-Type";
-            }
-            p.Detail ??= $"{p.Title}: {request.Method} {request.Path}.";
-        });
+        // The exception handler's fallback; ProblemExceptionHandler and StatusCodeProblems write every problem themselves.
+        services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddHealthChecks().AddCheck<ServiceHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag]);
         services.AddOpenApi(o =>
@@ -45,6 +33,7 @@ public static class ApiRegistration
         services.AddSingleton<IImageIntake, DecoderImageIntake>();
         services.AddSingleton<GenerationOrders>();
         services.AddSingleton<GenerationSubmitter>();
+        services.AddSingleton<Responses.PublicLinks>();
         services.AddOptions<FormOptions>().Configure<Microsoft.Extensions.Options.IOptions<Options.KosmosGOptions>>((form, kosmos) =>
         {
             // Each uploaded image may be up to MaxImageBytes; larger parts fail while the form is read (413 on "images").

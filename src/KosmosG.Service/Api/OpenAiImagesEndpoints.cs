@@ -24,9 +24,9 @@ public static class OpenAiImagesEndpoints
         return app;
     }
 
-    static async Task CreateAsync(HttpContext http, GenerationSubmitter submitter, OpenAiRequestReader reader)
+    static async Task CreateAsync(HttpContext http, GenerationSubmitter submitter, OpenAiRequestReader reader, PublicLinks links)
     {
-        var responder = new OpenAiResponder();
+        var responder = new OpenAiResponder(links);
         await submitter.SubmitAsync(http, async draft => responder.Format = await reader.ReadAsync(http.Request, draft), responder);
     }
 }

@@ -19,9 +19,12 @@ public sealed class ProblemExceptionHandler(RequestFields fields, ILogger<Proble
             GenerationRequestException g => (400, "invalid_field", g.Message.Split(" (Parameter")[0], fields.NameOf(g.Field), null),
             JsonException j => FromProblem(ApiProblemException.InvalidJson(JsonField(j.Path), j.Message)),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "body_too_large" : "bad_request", b.Message, null, null),
-            InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
-                (413, "body_too_large", $"A part of the form is too large: {d.Message}", fields.Images, null),
-            InvalidDataException d => (400, "bad_request", $"The form is not valid: {d.Message}", null, null),
+            // Kestrel's framing errors that surface as IOException rather than BadHttpRequestException (an overflowing
+            // chunk size: "Bad chunk size data").
+            IOException io when !http.RequestAborted.IsCancellationRequested && FromServerFraming(io) =>
+                (400, "bad_request", $"The request body could not be read: {io.Message}", "body", null),
+            InvalidDataException or IOException when !http.RequestAborted.IsCancellationRequested && http.Request.HasFormContentType =>
+                FromProblem(FormErrors.From(exception, fields.Images)),
             _ => (500, "internal_error", "An unexpected error occurred; it has been logged.", null, null),
         };
         if (status >= 500) logger.LogError(exception, "Unhandled error on {Path}", http.Request.Path);
@@ -29,6 +32,9 @@ public sealed class ProblemExceptionHandler(RequestFields fields, ILogger<Proble
         await ProblemWriter.WriteAsync(http, status, code, detail, field, retryAfter);
         return true;
     }
+
+    static bool FromServerFraming(IOException e) =>
+        e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal) == true;
 
     static (int, string, string, string?, int?) FromProblem(ApiProblemException p) => (p.Status, p.Code, p.Message, p.Field, p.RetryAfterSeconds);
 

@@ -5,10 +5,10 @@ namespace KosmosG.Service.Catalog;
 public enum WorkerState { Loading, WarmingUp, Ready, Faulted, Stopped }
 
 /// <summary>One device worker as others may see it: its state, the end of its pause while its circuit is open
-/// (repeated failures), and why it faulted.</summary>
-public sealed record WorkerStatus(string Device, WorkerState State, DateTimeOffset? PausedUntil, string? Fault)
+/// (repeated failures), why it faulted, and since when the job it holds has not moved (wedged).</summary>
+public sealed record WorkerStatus(string Device, WorkerState State, DateTimeOffset? PausedUntil, string? Fault, DateTimeOffset? StalledSince = null)
 {
-    /// <summary>Loaded, warmed up, and not paused.</summary>
+    /// <summary>Loaded, warmed up, not paused and not wedged.</summary>
     [JsonIgnore]
-    public bool IsHealthy => State == WorkerState.Ready && PausedUntil is null;
+    public bool IsHealthy => State == WorkerState.Ready && PausedUntil is null && StalledSince is null;
 }

@@ -21,6 +21,7 @@ public sealed class KosmosGOptions
     public AuthOptions Auth { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
     public ShutdownOptions Shutdown { get; set; } = new();
+    public ApiOptions Api { get; set; } = new();
 }
 
 public sealed class ModelOptions
@@ -38,6 +39,9 @@ public sealed class WorkersOptions
     public string[] Devices { get; set; } = [];
     /// <summary>Denoising steps of the warm-up generation each worker runs before it reports ready.</summary>
     public int WarmupSteps { get; set; } = 2;
+    /// <summary>A worker holding a job that reports no progress (denoising step, finished image) for this long is
+    /// wedged: readiness turns 503 until it moves again. 0 disables the check.</summary>
+    public double StallSeconds { get; set; } = 300;
 }
 
 public sealed class QueueOptions
@@ -109,4 +113,14 @@ public sealed class ShutdownOptions
 {
     /// <summary>On shutdown: how long in-flight and queued jobs may still finish before they are cancelled.</summary>
     public double DrainSeconds { get; set; } = 30;
+}
+
+public sealed class ApiOptions
+{
+    /// <summary>The service's public address for links it returns (response_format "url"), e.g.
+    /// https://images.example.com/kosmos; empty: trusted forwarded headers, else the address the request arrived on.
+    /// Never the request's Host header, which any client sets.</summary>
+    public string PublicBaseUrl { get; set; } = "";
+    /// <summary>Reverse proxies (IP addresses) whose X-Forwarded-Proto / X-Forwarded-Host are believed for links.</summary>
+    public string[] KnownProxies { get; set; } = [];
 }

@@ -29,6 +29,8 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
         Require(o.Workers.Devices.Distinct().Count() == o.Workers.Devices.Length, "Workers:Devices", "lists a device twice");
         Require(o.Workers.WarmupSteps >= 1, "Workers:WarmupSteps", "must be at least 1");
 
+        Require(o.Workers.StallSeconds >= 0, "Workers:StallSeconds", "must not be negative (0 disables the check)");
+
         Require(o.Queue.Capacity >= 1, "Queue:Capacity", $"must be at least 1 (is {o.Queue.Capacity})");
 
         var l = o.Limits;
@@ -66,6 +68,10 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
         Require(o.RateLimit.PermitsPerWindow >= 0, "RateLimit:PermitsPerWindow", "must not be negative (0 disables)");
         Require(o.RateLimit.WindowSeconds > 0, "RateLimit:WindowSeconds", "must be positive");
         Require(o.Shutdown.DrainSeconds >= 0, "Shutdown:DrainSeconds", "must not be negative");
+        Require(o.Api.PublicBaseUrl == "" || Uri.TryCreate(o.Api.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
+            "Api:PublicBaseUrl", $"'{o.Api.PublicBaseUrl}' is not an absolute http(s) URL");
+        for (var i = 0; i < o.Api.KnownProxies.Length; i++)
+            Require(System.Net.IPAddress.TryParse(o.Api.KnownProxies[i], out _), $"Api:KnownProxies:{i}", $"'{o.Api.KnownProxies[i]}' is not an IP address");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

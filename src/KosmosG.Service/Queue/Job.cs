@@ -25,7 +25,8 @@ public sealed class Job
     }
 
     public string Id { get; } = "job_" + Guid.NewGuid().ToString("N");
-    public GenerationRequest Request { get; }
+    /// <summary>What to generate; once the job finished its input images are dropped (it keeps only its outputs).</summary>
+    public GenerationRequest Request { get; private set; }
     /// <summary>The API key's name that created the job (null without authentication); only it may see the job.</summary>
     public string? Owner { get; init; }
     public DateTimeOffset CreatedAt { get; }
@@ -140,6 +141,7 @@ public sealed class Job
             Error = error;
             FinishedAt = DateTimeOffset.UtcNow;
             if (state != JobState.Succeeded) _images.Clear();
+            if (Request.Images.Count > 0) Request = Request with { Images = [] };
             JobEvent terminal = error is var (type, message)
                 ? new ErrorEvent(Id, type, message)
                 : new CompletedEvent(Id, TimingsInSeconds());

@@ -23,6 +23,7 @@ public sealed class DeviceWorker
     readonly CancellationTokenSource _stop = new();
     readonly Thread _thread;
     readonly Action<DeviceWorker> _onFatal;
+    readonly ProgressWatch _progress;
     IImageGenerator? _generator;
 
     public DeviceWorker(string device, KosmosGOptions options, IImageGeneratorFactory factory, JobQueue queue, ModelCatalog catalog,
@@ -36,6 +37,7 @@ public sealed class DeviceWorker
         _logger = logger;
         _onFatal = onFatal;
         _warmupSteps = options.Workers.WarmupSteps;
+        _progress = new ProgressWatch(TimeSpan.FromSeconds(options.Workers.StallSeconds));
         Resilience = new GenerationResilience(options.Resilience,
             e => _logger.LogWarning("Transient device error on {Device}, retrying: {Message}", Device, e.Message));
         _thread = new Thread(Run) { Name = $"kosmosg-worker-{device}", IsBackground = true };
@@ -47,7 +49,7 @@ public sealed class DeviceWorker
     public string? FaultMessage { get; private set; }
 
     /// <summary>Now, as the catalog shows it.</summary>
-    public WorkerStatus Status() => new(Device, State, Resilience.OpenUntil, FaultMessage);
+    public WorkerStatus Status() => new(Device, State, Resilience.OpenUntil, FaultMessage, _progress.StalledSince(DateTimeOffset.UtcNow));
 
     public void Start() => _thread.Start();
 
@@ -123,22 +125,29 @@ public sealed class DeviceWorker
             job.MarkCancelled();
             return;
         }
+        _progress.Beat();
         _metrics.Started(job.QueueTime);
         _logger.LogInformation("Job started after {QueueSeconds:F3} s in the queue", job.QueueTime.TotalSeconds);
         var callbacks = new GenerationCallbacks
         {
             Step = (step, total) =>
             {
+                _progress.Beat();
                 job.ReportStep(step, total);
                 _metrics.Step();
             },
             Preview = (step, png) => job.Publish(new PreviewEvent(step, png)),
-            Image = job.AddImage,
+            Image = image =>
+            {
+                _progress.Beat();
+                job.AddImage(image);
+            },
         };
         try
         {
             // Each image reached the job through callbacks.Image as it was finished.
-            var result = Resilience.Execute(job, ct => generator.Generate(job.Request, callbacks, ct));
+            var request = job.Request; // a retry needs the inputs, which the job drops when it finishes
+            var result = Resilience.Execute(job, ct => generator.Generate(request, callbacks, ct));
             job.Succeed(result.Timings);
             _logger.LogInformation("Job succeeded in {Seconds:F3} s", job.InferenceTime.TotalSeconds);
         }
@@ -160,6 +169,7 @@ public sealed class DeviceWorker
         }
         finally
         {
+            _progress.End();
             _metrics.Stopped();
         }
     }

@@ -6,7 +6,12 @@ public sealed class FormRequestReader(RequestFields fields)
 {
     public async Task ReadAsync(HttpRequest request, RequestDraft draft)
     {
-        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        IFormCollection form;
+        try { form = await request.ReadFormAsync(request.HttpContext.RequestAborted); }
+        catch (Exception e) when (e is InvalidDataException or IOException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            throw FormErrors.From(e, fields.Images);
+        }
         foreach (var file in form.Files.Where(f => !fields.IsImages(f.Name)))
             throw Unknown(file.Name);
         foreach (var (name, values) in form)

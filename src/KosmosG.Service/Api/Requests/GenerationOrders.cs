@@ -53,7 +53,18 @@ public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageInt
             if (part.Length > l.MaxImageBytes)
                 throw new ImageRejectedException(part.Field, ImageDecodeErrorKind.TooLarge,
                     $"{part.Field}: {part.Length} bytes is over the limit of {l.MaxImageBytes} (KosmosG:Limits:MaxImageBytes).");
-        request = request with { Images = draft.Images.Select(p => intake.Read(p.Read(), p.ContentType, p.Field)).ToList() };
+        // One image at a time: its bytes and full-size pixels are garbage once reduced to the square the vision
+        // tower takes, so a queued job holds at most MaxImages x InputImageSize^2 x 3 bytes of input.
+        var side = info.InputImageSize;
+        request = request with
+        {
+            Images = draft.Images.Select(p =>
+            {
+                var image = intake.Read(p.Read(), p.ContentType, p.Field);
+                return side > 0 ? ClipImagePreprocessor.Reduce(image, side) : image;
+            }).ToList(),
+        };
+        draft.Images = [];
 
         draft.Card.Validator.Validate(request);
         return new GenerationOrder(request, TimeSpan.FromSeconds(deadline));

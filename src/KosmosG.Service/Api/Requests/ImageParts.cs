@@ -10,10 +10,12 @@ public static class ImageParts
         files.Select((f, i) => new ImagePart($"{name}[{i}]", f.ContentType, f.Length, () => ReadAll(f))).ToList();
 
     /// <summary>Base64 strings or data URLs; URLs to fetch are refused (no server-side fetching, no SSRF).</summary>
-    public static IReadOnlyList<ImagePart> FromStrings(IReadOnlyList<string> images, string name) =>
+    public static IReadOnlyList<ImagePart> FromStrings(IReadOnlyList<string?> images, string name) =>
         images.Select((s, i) =>
         {
             var field = $"{name}[{i}]";
+            if (s is null)
+                throw ApiProblemException.Invalid(field, $"{field}: null is not an image; send base64 or a data URL.");
             if (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
                 throw ApiProblemException.Invalid(field, $"{field}: URLs are not fetched; send the image bytes as base64 or a data URL.");
             string? type = null;

@@ -52,7 +52,7 @@ public sealed class RequestFields
     {
         if (IsImages(name))
         {
-            draft.Images = ImageParts.FromStrings(Read<List<string>>(name, value) ?? [], Images);
+            draft.Images = ImageParts.FromStrings(Read<List<string?>>(name, value) ?? [], Images);
             return true;
         }
         if (!_byName.TryGetValue(name, out var field)) return false;
