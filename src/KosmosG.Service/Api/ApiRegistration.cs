@@ -31,7 +31,8 @@ public static class ApiRegistration
             p.Detail ??= $"{p.Title}: {request.Method} {request.Path}.";
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddHealthChecks().AddCheck<ServiceHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<ServiceHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<SharedStoreHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
         services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer<OpenApiDocumentation>();

@@ -3,7 +3,7 @@ using KosmosG.Service.Queue;
 namespace KosmosG.Service.Api;
 
 /// <summary>Prefer: respond-async: 202 with the job and its Location; the job outlives the connection.</summary>
-public sealed class AsyncResponder(JobQueue queue) : IGenerationResponder
+public sealed class AsyncResponder(IJobQueue queue) : IGenerationResponder
 {
     public async Task RespondAsync(HttpContext http, Job job)
     {

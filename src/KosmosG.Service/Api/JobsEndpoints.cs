@@ -2,14 +2,15 @@ using KosmosG.Service.Queue;
 
 namespace KosmosG.Service.Api;
 
-/// <summary>GET /v1/jobs/{id}, GET /v1/jobs/{id}/images/{index}, POST /v1/jobs/{id}/cancel.</summary>
+/// <summary>GET /v1/jobs/{id}, GET /v1/jobs/{id}/images/{index}, GET /v1/jobs/{id}/events, POST /v1/jobs/{id}/cancel.
+/// With a shared store any replica answers for any job.</summary>
 public static class JobsEndpoints
 {
     public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder app)
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireAuthorization(ApiPolicies.Client);
 
-        jobs.MapGet("/{id}", (string id, HttpContext http, IJobStore store, JobQueue queue) =>
+        jobs.MapGet("/{id}", (string id, HttpContext http, IJobStore store, IJobQueue queue) =>
                 TypedResults.Ok(JobView.Of(Find(store, id, http), queue)))
             .WithName("GetJob")
             .WithSummary("A job's state, queue position, progress, image links, error and timings")
@@ -32,11 +33,29 @@ public static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        jobs.MapGet("/{id}/events", async (string id, HttpContext http, IJobStore store, RequestFields fields) =>
+            {
+                var skip = int.TryParse(http.Request.Headers["Last-Event-ID"], out var last) && last > 0 ? last : 0;
+                var job = Owned(store.Follow(id, http.RequestAborted), id, http);
+                SseWriter.Start(http.Response);
+                http.Response.Headers["x-job-id"] = job.Id;
+                try { await SseWriter.StreamAsync(http.Response, job.Subscribe(skip), fields.Json, http.RequestAborted, skip); }
+                catch (Exception e) when (e is OperationCanceledException or IOException) { }
+            })
+            .WithName("GetJobEvents")
+            .WithSummary("A job's events as Server-Sent Events, from the first (or after Last-Event-ID), ending after its terminal event")
+            .WithDescription("The same events as the POST's text/event-stream answer, with the same ids on every replica; a " +
+                             "client that reconnects with Last-Event-ID misses nothing. A finished job's stream ends at once after " +
+                             "its terminal event. Leaving the stream does not cancel the job.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         jobs.MapPost("/{id}/cancel", (string id, HttpContext http, IJobStore store) =>
             {
                 var job = Find(store, id, http);
-                var cancelled = job.Cancel(JobErrorTypes.Cancelled) || job.State == JobState.Cancelled;
-                return TypedResults.Ok(new CancelView(job.Id, cancelled, job.State));
+                var cancelled = store.Cancel(job, JobErrorTypes.Cancelled) || job.State == JobState.Cancelled;
+                return TypedResults.Ok(new CancelView(job.Id, cancelled, (store.Find(id) ?? job).State));
             })
             .WithName("CancelJob")
             .WithSummary("Cancel a job (idempotent)")
@@ -48,8 +67,10 @@ public static class JobsEndpoints
     }
 
     /// <summary>The job, or 404 (also for another key's job: its existence is not revealed).</summary>
-    static Job Find(IJobStore store, string id, HttpContext http) =>
-        store.Find(id) is { } job && job.Owner == http.User.Identity?.Name
+    static Job Find(IJobStore store, string id, HttpContext http) => Owned(store.Find(id), id, http);
+
+    static Job Owned(Job? found, string id, HttpContext http) =>
+        found is { } job && job.Owner == http.User.Identity?.Name
             ? job
             : throw new ApiProblemException(StatusCodes.Status404NotFound, "job_not_found",
                 $"No job '{id}' (finished jobs are removed after their retention time).", "id");

@@ -21,6 +21,8 @@ public sealed class ProblemExceptionHandler(RequestFields fields, ILogger<Proble
             InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
                 (413, "body_too_large", $"A part of the form is too large: {d.Message}", fields.Images, null),
             InvalidDataException d => (400, "bad_request", $"The form is not valid: {d.Message}", null, null),
+            _ when Queue.Redis.RedisJobs.IsUnavailable(exception) =>
+                (503, "store_unavailable", $"The shared job store (Redis) is not reachable; retry shortly. ({exception.GetType().Name}: {exception.Message})", null, 5),
             _ => (500, "internal_error", "An unexpected error occurred; it has been logged.", null, null),
         };
         if (status >= 500) logger.LogError(exception, "Unhandled error on {Path}", http.Request.Path);

@@ -59,8 +59,17 @@ public sealed class JobsOptions
 {
     /// <summary>How long a finished job (and its images) can still be fetched.</summary>
     public double RetentionSeconds { get; set; } = 900;
-    /// <summary>At most this many finished jobs are kept; the oldest go first.</summary>
+    /// <summary>At most this many finished jobs are kept; the oldest go first (in-process store only: Redis keeps
+    /// each finished job for RetentionSeconds).</summary>
     public int MaxRetained { get; set; } = 1000;
+    /// <summary>A StackExchange.Redis connection string ("redis:6379"): jobs, queue and events shared by every replica
+    /// using it. Empty: jobs live in this process.</summary>
+    public string Redis { get; set; } = "";
+    /// <summary>Prefix of every Redis key, so several deployments can share one Redis.</summary>
+    public string RedisKeyPrefix { get; set; } = "kosmosg:";
+    /// <summary>A running job's lease: a replica that stops renewing it (it died) loses the job to another replica
+    /// after this long; the job then runs again from the start, with the same seed.</summary>
+    public double LeaseSeconds { get; set; } = 30;
 }
 
 public sealed class DeadlineOptions

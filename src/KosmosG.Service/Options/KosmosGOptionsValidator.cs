@@ -46,6 +46,7 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
 
         Require(o.Jobs.RetentionSeconds > 0, "Jobs:RetentionSeconds", "must be positive");
         Require(o.Jobs.MaxRetained >= 1, "Jobs:MaxRetained", "must be at least 1");
+        Require(o.Jobs.LeaseSeconds >= 0.5, "Jobs:LeaseSeconds", "must be at least 0.5");
         Require(o.Deadline.DefaultSeconds > 0 && o.Deadline.DefaultSeconds <= o.Deadline.MaxSeconds, "Deadline:DefaultSeconds",
             "must be positive and not above Deadline:MaxSeconds");
 

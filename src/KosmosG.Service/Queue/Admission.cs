@@ -7,7 +7,7 @@ namespace KosmosG.Service.Queue;
 /// The gate in front of the queue: refused while the workers load or the service drains, and when the queue is full
 /// (retry after the time the recent drain rate predicts); otherwise the job is queued, stored, and its outcome counted.
 /// </summary>
-public sealed class Admission(ModelCatalog catalog, JobQueue queue, IJobStore store, DrainRate drainRate, ServiceMetrics metrics)
+public sealed class Admission(ModelCatalog catalog, IJobQueue queue, IJobStore store, DrainRate drainRate, ServiceMetrics metrics)
 {
     const int NotReadyRetryAfterSeconds = 5;
 

@@ -3,13 +3,18 @@ namespace KosmosG.Service.Queue;
 /// <summary>Where accepted jobs are found by id until their retention ends (see KosmosG:Jobs).</summary>
 public interface IJobStore
 {
-    int Count { get; }
-
     /// <summary>Keeps the job; it stays findable at least until it finished and its retention time passed.</summary>
     void Add(Job job);
 
+    /// <summary>The job as it is now (for a shared store: rebuilt from its record and events), or null.</summary>
     Job? Find(string id);
 
-    /// <summary>Jobs queued or running (what shutdown waits for).</summary>
+    /// <summary>The job kept up to date with its events until it ends or <paramref name="stop"/> fires (an SSE reader).</summary>
+    Job? Follow(string id, CancellationToken stop);
+
+    /// <summary>Asks the job to stop wherever it waits or runs; false when it already succeeded or failed.</summary>
+    bool Cancel(Job job, string reason);
+
+    /// <summary>Jobs queued or running in this process (what shutdown waits for).</summary>
     IEnumerable<Job> Unfinished { get; }
 }

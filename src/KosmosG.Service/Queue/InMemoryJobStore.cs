@@ -20,8 +20,6 @@ public sealed class InMemoryJobStore : IJobStore, IDisposable
         _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    public int Count => _jobs.Count;
-
     public void Add(Job job)
     {
         _jobs[job.Id] = job;
@@ -29,6 +27,10 @@ public sealed class InMemoryJobStore : IJobStore, IDisposable
     }
 
     public Job? Find(string id) => _jobs.TryGetValue(id, out var job) ? job : null;
+
+    public Job? Follow(string id, CancellationToken stop) => Find(id);
+
+    public bool Cancel(Job job, string reason) => job.Cancel(reason);
 
     public IEnumerable<Job> Unfinished => _jobs.Values.Where(j => !j.IsFinished);
 

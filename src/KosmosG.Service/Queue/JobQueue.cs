@@ -4,10 +4,10 @@ using Microsoft.Extensions.Options;
 namespace KosmosG.Service.Queue;
 
 /// <summary>
-/// The bounded FIFO of jobs waiting for a device worker. Workers block in <see cref="Take"/> on their own threads;
+/// The in-process queue (no KosmosG:Jobs:Redis). Workers block in <see cref="Take"/> on their own threads;
 /// a job cancelled while waiting leaves the queue at once (its slot is free again).
 /// </summary>
-public sealed class JobQueue(IOptions<KosmosGOptions> options)
+public sealed class JobQueue(IOptions<KosmosGOptions> options) : IJobQueue
 {
     readonly object _gate = new();
     readonly LinkedList<Job> _items = new();
@@ -22,7 +22,6 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
 
     public bool IsFull => Count >= _capacity;
 
-    /// <summary>Adds the job at the back; false when the queue is full.</summary>
     public bool TryEnqueue(Job job)
     {
         lock (_gate)
@@ -37,7 +36,6 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
         return true;
     }
 
-    /// <summary>1-based position of a waiting job, 0 when it is not waiting.</summary>
     public int PositionOf(Job job)
     {
         lock (_gate)
@@ -49,7 +47,6 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
         }
     }
 
-    /// <summary>Blocks the calling (worker) thread until a job arrives, or returns null once <paramref name="stop"/> fires.</summary>
     public Job? Take(CancellationToken stop)
     {
         using var wake = stop.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });

@@ -1,0 +1,104 @@
+using StackExchange.Redis;
+
+namespace KosmosG.Service.Queue.Redis;
+
+/// <summary>
+/// Jobs shared by every replica: a job is its record (request, owner, creation time) plus its event stream, so any
+/// replica rebuilds the same state, images and outcome from Redis. A job submitted here follows its stream until it
+/// ends, wherever it runs, which is what its synchronous or SSE answer waits on. Finished jobs expire after
+/// KosmosG:Jobs:RetentionSeconds (Redis drops the keys).
+/// </summary>
+public sealed class RedisJobStore(RedisJobs redis, ILogger<RedisJobStore> logger) : IJobStore
+{
+    static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+
+    public void Add(Job job)
+    {
+        // The local object mirrors the shared job; its own cancellation (disconnect, deadline) goes to the runner.
+        job.Token.Register(() => _ = CancelSharedAsync(job));
+        _ = FollowAsync(job, "0-0", CancellationToken.None);
+    }
+
+    public Job? Find(string id) => Load(id)?.Job;
+
+    public Job? Follow(string id, CancellationToken stop)
+    {
+        if (Load(id) is not var (job, last)) return null;
+        if (!job.IsFinished) _ = FollowAsync(job, last, stop);
+        return job;
+    }
+
+    public bool Cancel(Job job, string reason) => Cancel(job.Id, reason) is "running" or "cancelled";
+
+    public IEnumerable<Job> Unfinished => redis.Running.Values.Select(r => r.Job).Where(j => !j.IsFinished);
+
+    string Cancel(string id, string reason) => (string)redis.Db.ScriptEvaluate(RedisScripts.Cancel,
+        [redis.JobKey(id), redis.EventsKey(id), redis.QueueKey, redis.LeasesKey],
+        [id, reason, Job.CancelMessage(reason), RedisJobs.Now(), (long)redis.Retention.TotalMilliseconds, redis.Channel.ToString()])!;
+
+    async Task CancelSharedAsync(Job job)
+    {
+        try
+        {
+            await Task.Yield();
+            if (Cancel(job.Id, job.CancelReason) == "missing") job.MarkCancelled();
+        }
+        catch (Exception e) when (RedisJobs.IsUnavailable(e))
+        {
+            // Nobody can reach the job now: its waiting client gets the cancellation here.
+            job.MarkCancelled();
+        }
+    }
+
+    /// <summary>The record and every event so far, replayed into a new job; null when Redis has no such job.</summary>
+    (Job Job, RedisValue Last)? Load(string id)
+    {
+        var fields = redis.Db.HashGet(redis.JobKey(id), ["request", "images", "owner", "created"]);
+        if (fields[0].IsNull) return null;
+        var job = new Job(id, RedisCodec.Request(fields[0]!, fields[1]!), DateTimeOffset.FromUnixTimeMilliseconds((long)fields[3]),
+            Timeout.InfiniteTimeSpan) { Owner = NullIfEmpty(fields[2]) };
+        RedisValue last = "0-0";
+        foreach (var entry in redis.Db.StreamRange(redis.EventsKey(id)))
+        {
+            var (e, at) = RedisCodec.Event(entry);
+            job.Apply(e, at);
+            last = entry.Id;
+        }
+        return (job, last);
+    }
+
+    /// <summary>Applies the job's new stream entries as they are announced (checking once a second regardless) until
+    /// the terminal event; a job whose record vanished (Redis lost it) ends failed.</summary>
+    async Task FollowAsync(Job job, RedisValue last, CancellationToken stop)
+    {
+        var (signal, handle) = redis.WaitForEvents(job.Id);
+        using var _ = handle;
+        while (!job.IsFinished && !stop.IsCancellationRequested)
+        {
+            try
+            {
+                var entries = await redis.Db.StreamReadAsync(redis.EventsKey(job.Id), last);
+                foreach (var entry in entries)
+                {
+                    var (e, at) = RedisCodec.Event(entry);
+                    job.Apply(e, at);
+                    last = entry.Id;
+                }
+                if (entries.Length > 0) continue;
+                if (!await redis.Db.KeyExistsAsync(redis.JobKey(job.Id)))
+                {
+                    job.Fail("The job's record was lost from the shared store (Redis restarted or its retention ended).");
+                    return;
+                }
+            }
+            catch (Exception e) when (RedisJobs.IsUnavailable(e))
+            {
+                logger.LogWarning("Following job {JobId}: Redis unavailable ({Message})", job.Id, e.Message);
+            }
+            try { await signal.WaitAsync(IdlePoll, stop); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    static string? NullIfEmpty(RedisValue value) => value.IsNullOrEmpty ? null : (string)value!;
+}
