@@ -10,6 +10,6 @@ public sealed class AsyncResponder(IJobQueue queue) : IGenerationResponder
         http.Response.StatusCode = StatusCodes.Status202Accepted;
         http.Response.Headers.Location = $"/v1/jobs/{job.Id}";
         http.Response.Headers["x-job-id"] = job.Id;
-        await http.Response.WriteAsJsonAsync(JobView.Of(job, queue));
+        await http.Response.WriteAsJsonAsync(JobView.Of(job, await queue.PositionOfAsync(job)));
     }
 }

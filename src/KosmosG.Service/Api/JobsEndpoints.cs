@@ -10,17 +10,20 @@ public static class JobsEndpoints
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireAuthorization(ApiPolicies.Client);
 
-        jobs.MapGet("/{id}", (string id, HttpContext http, IJobStore store, IJobQueue queue) =>
-                TypedResults.Ok(JobView.Of(Find(store, id, http), queue)))
+        jobs.MapGet("/{id}", async (string id, HttpContext http, IJobStore store, IJobQueue queue) =>
+            {
+                var job = await FindAsync(store, id, http);
+                return TypedResults.Ok(JobView.Of(job, await queue.PositionOfAsync(job)));
+            })
             .WithName("GetJob")
             .WithSummary("A job's state, queue position, progress, image links, error and timings")
             .WithDescription("Finished jobs are kept for KosmosG:Jobs:RetentionSeconds (at most KosmosG:Jobs:MaxRetained), then 404.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapGet("/{id}/images/{index:int}", (string id, int index, HttpContext http, IJobStore store) =>
+        jobs.MapGet("/{id}/images/{index:int}", async (string id, int index, HttpContext http, IJobStore store) =>
             {
-                var job = Find(store, id, http);
+                var job = await FindAsync(store, id, http);
                 var image = job.Images.FirstOrDefault(i => i.Index == index)
                             ?? throw new ApiProblemException(StatusCodes.Status404NotFound, "image_not_found",
                                 $"Job {id} has no image {index} (state {job.State}, {job.Images.Count} images so far).", "index");
@@ -36,7 +39,7 @@ public static class JobsEndpoints
         jobs.MapGet("/{id}/events", async (string id, HttpContext http, IJobStore store, RequestFields fields) =>
             {
                 var skip = int.TryParse(http.Request.Headers["Last-Event-ID"], out var last) && last > 0 ? last : 0;
-                var job = Owned(store.Follow(id, http.RequestAborted), id, http);
+                var job = Owned(await store.FollowAsync(id, http.RequestAborted), id, http);
                 SseWriter.Start(http.Response);
                 http.Response.Headers["x-job-id"] = job.Id;
                 try { await SseWriter.StreamAsync(http.Response, job.Subscribe(skip), fields.Json, http.RequestAborted, skip); }
@@ -51,11 +54,11 @@ public static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        jobs.MapPost("/{id}/cancel", (string id, HttpContext http, IJobStore store) =>
+        jobs.MapPost("/{id}/cancel", async (string id, HttpContext http, IJobStore store) =>
             {
-                var job = Find(store, id, http);
-                var cancelled = store.Cancel(job, JobErrorTypes.Cancelled) || job.State == JobState.Cancelled;
-                return TypedResults.Ok(new CancelView(job.Id, cancelled, (store.Find(id) ?? job).State));
+                var job = await FindAsync(store, id, http);
+                var cancelled = await store.CancelAsync(job, JobErrorTypes.Cancelled) || job.State == JobState.Cancelled;
+                return TypedResults.Ok(new CancelView(job.Id, cancelled, (await store.FindAsync(id) ?? job).State));
             })
             .WithName("CancelJob")
             .WithSummary("Cancel a job (idempotent)")
@@ -67,7 +70,7 @@ public static class JobsEndpoints
     }
 
     /// <summary>The job, or 404 (also for another key's job: its existence is not revealed).</summary>
-    static Job Find(IJobStore store, string id, HttpContext http) => Owned(store.Find(id), id, http);
+    static async Task<Job> FindAsync(IJobStore store, string id, HttpContext http) => Owned(await store.FindAsync(id), id, http);
 
     static Job Owned(Job? found, string id, HttpContext http) =>
         found is { } job && job.Owner == http.User.Identity?.Name

@@ -84,7 +84,7 @@ public sealed class ServiceMetrics : IDisposable
     static IEnumerable<Measurement<int>> QueueDepth(Queue.IJobQueue queue)
     {
         int depth;
-        try { depth = queue.Count; }
+        try { depth = queue.CountAsync().GetAwaiter().GetResult(); }
         catch (Exception e) when (Queue.Redis.RedisJobs.IsUnavailable(e)) { yield break; }
         yield return new Measurement<int>(depth);
     }

@@ -20,6 +20,7 @@ public sealed class KosmosGOptions
     public ResilienceOptions Resilience { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
+    public ProxyOptions Proxy { get; set; } = new();
     public ShutdownOptions Shutdown { get; set; } = new();
 }
 
@@ -91,6 +92,16 @@ public sealed class ResilienceOptions
     public int BreakerMinimumThroughput { get; set; } = 4;
     public double BreakerSamplingSeconds { get; set; } = 60;
     public double BreakerBreakSeconds { get; set; } = 30;
+}
+
+/// <summary>The reverse proxies / load balancers in front of the service whose X-Forwarded-For, -Proto and -Host are
+/// believed (client address for rate limits, scheme and host for returned urls); from anyone else they are ignored.</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>Proxy addresses, e.g. ["10.0.0.10"]. Loopback is always trusted.</summary>
+    public string[] KnownProxies { get; set; } = [];
+    /// <summary>Proxy networks in CIDR notation, e.g. ["10.0.0.0/8"].</summary>
+    public string[] KnownNetworks { get; set; } = [];
 }
 
 public sealed class AuthOptions

@@ -7,13 +7,20 @@ public interface IJobStore
     void Add(Job job);
 
     /// <summary>The job as it is now (for a shared store: rebuilt from its record and events), or null.</summary>
-    Job? Find(string id);
+    Task<Job?> FindAsync(string id);
 
     /// <summary>The job kept up to date with its events until it ends or <paramref name="stop"/> fires (an SSE reader).</summary>
-    Job? Follow(string id, CancellationToken stop);
+    Task<Job?> FollowAsync(string id, CancellationToken stop);
 
     /// <summary>Asks the job to stop wherever it waits or runs; false when it already succeeded or failed.</summary>
-    bool Cancel(Job job, string reason);
+    Task<bool> CancelAsync(Job job, string reason);
+
+    /// <summary>Binds a client's Idempotency-Key (scoped by the caller) to a new job's id; returns the job id the key
+    /// already named (a retried request), or null when this call bound it.</summary>
+    Task<string?> ClaimAsync(string key, string jobId);
+
+    /// <summary>Frees a key whose job was not admitted, so the client's retry can be.</summary>
+    Task UnclaimAsync(string key, string jobId);
 
     /// <summary>Jobs queued or running in this process (what shutdown waits for).</summary>
     IEnumerable<Job> Unfinished { get; }

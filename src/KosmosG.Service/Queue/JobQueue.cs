@@ -15,14 +15,16 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options) : IJobQueue
 
     public int Capacity => _capacity;
 
-    public int Count
+    public Task<int> CountAsync()
     {
-        get { lock (_gate) return _items.Count; }
+        lock (_gate) return Task.FromResult(_items.Count);
     }
 
-    public bool IsFull => Count >= _capacity;
+    public Task<bool> TryEnqueueAsync(Job job) => Task.FromResult(TryEnqueue(job));
 
-    public bool TryEnqueue(Job job)
+    public Task<int> PositionOfAsync(Job job) => Task.FromResult(PositionOf(job));
+
+    bool TryEnqueue(Job job)
     {
         lock (_gate)
         {
@@ -36,7 +38,7 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options) : IJobQueue
         return true;
     }
 
-    public int PositionOf(Job job)
+    int PositionOf(Job job)
     {
         lock (_gate)
         {

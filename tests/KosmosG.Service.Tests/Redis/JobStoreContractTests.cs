@@ -36,9 +36,9 @@ public abstract class JobStoreContractTests : IDisposable
         Images = prompt.Contains("<i>") ? [new RgbImage(2, 1, [1, 2, 3, 4, 5, 6])] : [],
     }, TimeSpan.FromMinutes(1));
 
-    Job Submit(Job job)
+    async Task<Job> Submit(Job job)
     {
-        Assert.True(Queue.TryEnqueue(job));
+        Assert.True(await Queue.TryEnqueueAsync(job));
         Store.Add(job);
         return job;
     }
@@ -50,13 +50,12 @@ public abstract class JobStoreContractTests : IDisposable
     }
 
     [Fact]
-    public void Jobs_leave_in_order_with_their_request_and_the_capacity_holds()
+    public async Task Jobs_leave_in_order_with_their_request_and_the_capacity_holds()
     {
-        var first = Submit(NewJob("<i> first", seed: 11));
-        var second = Submit(NewJob("second"));
-        Assert.True(Queue.IsFull);
-        Assert.False(Queue.TryEnqueue(NewJob("third")));
-        Assert.Equal((2, 1, 2), (Queue.Count, Queue.PositionOf(first), Queue.PositionOf(second)));
+        var first = await Submit(NewJob("<i> first", seed: 11));
+        var second = await Submit(NewJob("second"));
+        Assert.False(await Queue.TryEnqueueAsync(NewJob("third")));
+        Assert.Equal((2, 1, 2), (await Queue.CountAsync(), await Queue.PositionOfAsync(first), await Queue.PositionOfAsync(second)));
 
         var taken = Take();
         Assert.Equal(first.Id, taken.Id);
@@ -64,19 +63,19 @@ public abstract class JobStoreContractTests : IDisposable
         Assert.Equal(11, taken.Request.Seed);
         Assert.Equal([1, 2, 3, 4, 5, 6], taken.Request.Images.Single().Pixels);
         Assert.Equal(first.CreatedAt.ToUnixTimeMilliseconds(), taken.CreatedAt.ToUnixTimeMilliseconds());
-        Assert.Equal(1, Queue.PositionOf(second));
+        Assert.Equal(1, await Queue.PositionOfAsync(second));
         Assert.Equal(second.Id, Take().Id);
-        Assert.Equal(0, Queue.Count);
+        Assert.Equal(0, await Queue.CountAsync());
     }
 
     [Fact]
     public async Task A_waiting_job_cancelled_through_the_store_leaves_the_queue()
     {
-        var job = Submit(NewJob("waits"));
-        Assert.True(Store.Cancel(Store.Find(job.Id)!, JobErrorTypes.Cancelled));
-        await Wait.UntilAsync(() => Store.Find(job.Id)!.State == JobState.Cancelled, "the job to be cancelled");
-        Assert.Equal(0, Queue.Count);
-        Assert.Equal(JobErrorTypes.Cancelled, Store.Find(job.Id)!.Error!.Value.Type);
+        var job = await Submit(NewJob("waits"));
+        Assert.True(await Store.CancelAsync((await Store.FindAsync(job.Id))!, JobErrorTypes.Cancelled));
+        await Wait.UntilAsync(async () => (await Store.FindAsync(job.Id))!.State == JobState.Cancelled, "the job to be cancelled");
+        Assert.Equal(0, await Queue.CountAsync());
+        Assert.Equal(JobErrorTypes.Cancelled, (await Store.FindAsync(job.Id))!.Error!.Value.Type);
         await job.Finished.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(JobState.Cancelled, job.State);
     }
@@ -84,7 +83,7 @@ public abstract class JobStoreContractTests : IDisposable
     [Fact]
     public async Task A_run_is_seen_through_the_store_with_its_images_and_events_in_order()
     {
-        var job = Submit(NewJob("runs"));
+        var job = await Submit(NewJob("runs"));
         var events = job.Subscribe();
         var run = Take();
         Assert.True(run.TryStart("cpu"));
@@ -96,14 +95,27 @@ public abstract class JobStoreContractTests : IDisposable
         var names = new List<string>();
         await foreach (var e in events.ReadAllAsync()) names.Add(e.Name);
         Assert.Equal(["queued", "started", "progress", "image", "completed"], names);
-        await Wait.UntilAsync(() => Store.Find(job.Id)!.IsFinished, "the store to see the end");
-        var seen = Store.Find(job.Id)!;
+        await Wait.UntilAsync(async () => (await Store.FindAsync(job.Id))!.IsFinished, "the store to see the end");
+        var seen = (await Store.FindAsync(job.Id))!;
         Assert.Equal((JobState.Succeeded, "cpu", 2.0), (seen.State, seen.Device, seen.Timings!.Denoise.TotalSeconds));
         Assert.Equal(TestPng.Solid(4, 4, 1, 2, 3), seen.Images.Single().Png);
 
         var replay = new List<string>();
-        await foreach (var e in Store.Follow(job.Id, CancellationToken.None)!.Subscribe(skip: 3).ReadAllAsync()) replay.Add(e.Name);
+        await foreach (var e in (await Store.FollowAsync(job.Id, CancellationToken.None))!.Subscribe(skip: 3).ReadAllAsync()) replay.Add(e.Name);
         Assert.Equal(["image", "completed"], replay);
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_names_its_first_job_until_unclaimed()
+    {
+        var first = await Submit(NewJob("first"));
+        Assert.Null(await Store.ClaimAsync("key:a", first.Id));
+        Assert.Equal(first.Id, await Store.ClaimAsync("key:a", "job_retry"));
+        Assert.Null(await Store.ClaimAsync("other:a", "job_other"));
+        await Store.UnclaimAsync("key:a", "job_someone_else");
+        Assert.Equal(first.Id, await Store.ClaimAsync("key:a", "job_retry"));
+        await Store.UnclaimAsync("key:a", first.Id);
+        Assert.Null(await Store.ClaimAsync("key:a", "job_new"));
     }
 
     [Fact]

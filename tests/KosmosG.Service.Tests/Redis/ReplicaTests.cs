@@ -69,6 +69,26 @@ public sealed class ReplicaTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retried_POST_with_the_same_Idempotency_Key_gets_the_same_job_on_any_replica()
+    {
+        var a = await Host("cuda:0").ReadyClientAsync();
+        var b = await Host("cuda:1").ReadyClientAsync();
+        async Task<(string Id, bool Replayed)> PostAsync(HttpClient client, string key)
+        {
+            var request = Call.Generation(new { prompt = "once", steps = 2, seed = 4 }, async: true);
+            request.Headers.Add("Idempotency-Key", key);
+            var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return ((string)(await response.JsonAsync())["id"]!, response.Headers.Contains("Idempotent-Replayed"));
+        }
+        var first = await PostAsync(a, "order-1");
+        Assert.Equal((first.Id, true), await PostAsync(b, "order-1"));
+        Assert.NotEqual(first.Id, (await PostAsync(b, "order-2")).Id);
+        await b.FinishedJobAsync(first.Id);
+        Assert.Equal((first.Id, true), await PostAsync(a, "order-1"));
+    }
+
+    [Fact]
     public async Task The_POST_stream_and_the_synchronous_answer_come_from_whichever_replica_runs_the_job()
     {
         var a = await Host("cuda:0").ReadyClientAsync();
@@ -150,6 +170,24 @@ public sealed class ReplicaTests : IDisposable
         Assert.Equal(5, survivor.Generators.Single.Generations);  // warm-up + the four jobs, each once
         var metrics = await b.GetStringAsync("/metrics");
         Assert.Contains("kosmosg_redeliveries_total", metrics);
+    }
+
+    [Fact]
+    public async Task A_replica_that_drains_hands_the_job_it_cannot_finish_back_and_another_finishes_it()
+    {
+        var draining = Host("cuda:0", stepMs: 40);
+        var a = await draining.ReadyClientAsync();
+        var id = await a.SubmitAsyncJob(new { prompt = "handed back", steps = 100, seed = 21 });
+        await Wait.UntilAsync(() => draining.Generators.Steps >= 3, "the job to run on A");
+        var b = await Host("cuda:1").ReadyClientAsync();
+
+        await draining.DisposeAsync(); // SIGTERM: 1 s of drain, then the job goes back to the queue
+        var job = await b.FinishedJobAsync(id, seconds: 30);
+        Assert.Equal(("succeeded", "cuda:1"), ((string?)job["state"], (string?)job["device"]));
+        Pngs.AssertImage(await b.GetByteArrayAsync($"/v1/jobs/{id}/images/0"), 64, 64, seed: 21);
+        var events = (await EventsAsync(b, id)).Select(e => e.Event).ToList();
+        Assert.Equal(2, events.Count(e => e == "started"));
+        Assert.DoesNotContain("error", events);
     }
 
     [Fact]

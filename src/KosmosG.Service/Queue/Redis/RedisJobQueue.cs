@@ -32,28 +32,26 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         Capacity = options.Value.Queue.Capacity;
         _maxDeadline = TimeSpan.FromSeconds(options.Value.Deadline.MaxSeconds);
         var tick = TimeSpan.FromTicks(Math.Min(redis.Lease.Ticks / 3, TimeSpan.FromSeconds(1).Ticks));
-        _leases = new Timer(_ => KeepLeases(), null, tick, tick);
+        _leases = new Timer(_ => _ = KeepLeasesAsync(), null, tick, tick);
     }
 
     public int Capacity { get; }
 
-    public int Count => (int)_redis.Db.ListLength(_redis.QueueKey);
+    public async Task<int> CountAsync() => (int)await _redis.Db.ListLengthAsync(_redis.QueueKey);
 
-    public bool IsFull => Count >= Capacity;
-
-    public bool TryEnqueue(Job job)
+    public async Task<bool> TryEnqueueAsync(Job job)
     {
         // The keys outlive the longest possible wait, so a job nobody ever runs still goes away.
         var ttl = (long)(_maxDeadline + _redis.Retention + _redis.Lease).TotalMilliseconds;
-        var position = (long)_redis.Db.ScriptEvaluate(RedisScripts.Enqueue,
+        var position = (long)await _redis.Db.ScriptEvaluateAsync(RedisScripts.Enqueue,
             [_redis.QueueKey, _redis.JobKey(job.Id), _redis.EventsKey(job.Id)],
             [Capacity, job.Id, RedisCodec.Request(job.Request), RedisCodec.Images(job.Request), job.Owner ?? "",
              job.CreatedAt.ToUnixTimeMilliseconds(), ttl, RedisJobs.Now(), _redis.Channel.ToString(), job.DeadlineAt.ToUnixTimeMilliseconds()]);
         return position > 0;
     }
 
-    public int PositionOf(Job job) =>
-        job.State == JobState.Queued && _redis.Db.ListPosition(_redis.QueueKey, job.Id) is var i and >= 0 ? (int)i + 1 : 0;
+    public async Task<int> PositionOfAsync(Job job) =>
+        job.State == JobState.Queued && await _redis.Db.ListPositionAsync(_redis.QueueKey, job.Id) is var i and >= 0 ? (int)i + 1 : 0;
 
     public Job? Take(CancellationToken stop)
     {
@@ -143,15 +141,15 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
     }
 
     /// <summary>Renews this replica's leases and reaps everyone's expired ones (any live replica does it).</summary>
-    void KeepLeases()
+    async Task KeepLeasesAsync()
     {
         try
         {
             var end = RedisJobs.Now() + (long)_redis.Lease.TotalMilliseconds;
             foreach (var (id, _) in _redis.Running)
-                _redis.Db.ScriptEvaluate(RedisScripts.Renew, [_redis.LeasesKey], [id, end]);
-            var reaped = (long[])_redis.Db.ScriptEvaluate(RedisScripts.Reap, [_redis.LeasesKey, _redis.QueueKey],
-                [RedisJobs.Now(), _redis.Prefix, _redis.Channel.ToString(), (long)_redis.Retention.TotalMilliseconds])!;
+                await _redis.Db.ScriptEvaluateAsync(RedisScripts.Renew, [_redis.LeasesKey], [id, end]);
+            var reaped = (long[])(await _redis.Db.ScriptEvaluateAsync(RedisScripts.Reap, [_redis.LeasesKey, _redis.QueueKey],
+                [RedisJobs.Now(), _redis.Prefix, _redis.Channel.ToString(), (long)_redis.Retention.TotalMilliseconds]))!;
             if (reaped[0] > 0)
             {
                 _logger.LogWarning("{Expired} job leases expired; {Requeued} jobs queued again", reaped[0], reaped[1]);

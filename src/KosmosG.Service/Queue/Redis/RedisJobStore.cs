@@ -1,3 +1,5 @@
+using KosmosG.Service.Options;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace KosmosG.Service.Queue.Redis;
@@ -8,8 +10,9 @@ namespace KosmosG.Service.Queue.Redis;
 /// ends, wherever it runs, which is what its synchronous or SSE answer waits on. Finished jobs expire after
 /// KosmosG:Jobs:RetentionSeconds (Redis drops the keys).
 /// </summary>
-public sealed class RedisJobStore(RedisJobs redis, ILogger<RedisJobStore> logger) : IJobStore
+public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> options, ILogger<RedisJobStore> logger) : IJobStore
 {
+    readonly double maxDeadlineSeconds = options.Value.Deadline.MaxSeconds;
     static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
 
     public void Add(Job job)
@@ -19,29 +22,45 @@ public sealed class RedisJobStore(RedisJobs redis, ILogger<RedisJobStore> logger
         _ = FollowAsync(job, "0-0", CancellationToken.None);
     }
 
-    public Job? Find(string id) => Load(id)?.Job;
+    public async Task<Job?> FindAsync(string id) => (await LoadAsync(id))?.Job;
 
-    public Job? Follow(string id, CancellationToken stop)
+    public async Task<Job?> FollowAsync(string id, CancellationToken stop)
     {
-        if (Load(id) is not var (job, last)) return null;
+        if (await LoadAsync(id) is not var (job, last)) return null;
         if (!job.IsFinished) _ = FollowAsync(job, last, stop);
         return job;
     }
 
-    public bool Cancel(Job job, string reason) => Cancel(job.Id, reason) is "running" or "cancelled";
+    public async Task<bool> CancelAsync(Job job, string reason) => await CancelAsync(job.Id, reason) is "running" or "cancelled";
+
+    public async Task<string?> ClaimAsync(string key, string jobId)
+    {
+        var claim = (RedisKey)(redis.Prefix + "idempotency:" + key);
+        // As long as the job can be found: the longest wait plus the retention.
+        var ttl = redis.Retention + TimeSpan.FromSeconds(maxDeadlineSeconds) + redis.Lease;
+        if (await redis.Db.StringSetAsync(claim, jobId, ttl, When.NotExists)) return null;
+        var bound = (string?)await redis.Db.StringGetAsync(claim);
+        if (bound is not null && await redis.Db.KeyExistsAsync(redis.JobKey(bound))) return bound;
+        await redis.Db.StringSetAsync(claim, jobId, ttl);
+        return null;
+    }
+
+    public Task UnclaimAsync(string key, string jobId) =>
+        redis.Db.ScriptEvaluateAsync("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end",
+            [(RedisKey)(redis.Prefix + "idempotency:" + key)], [jobId]);
 
     public IEnumerable<Job> Unfinished => redis.Running.Values.Select(r => r.Job).Where(j => !j.IsFinished);
 
-    string Cancel(string id, string reason) => (string)redis.Db.ScriptEvaluate(RedisScripts.Cancel,
+    async Task<string> CancelAsync(string id, string reason) => (string)(await redis.Db.ScriptEvaluateAsync(RedisScripts.Cancel,
         [redis.JobKey(id), redis.EventsKey(id), redis.QueueKey, redis.LeasesKey],
-        [id, reason, Job.CancelMessage(reason), RedisJobs.Now(), (long)redis.Retention.TotalMilliseconds, redis.Channel.ToString()])!;
+        [id, reason, Job.CancelMessage(reason), RedisJobs.Now(), (long)redis.Retention.TotalMilliseconds, redis.Channel.ToString()]))!;
 
     async Task CancelSharedAsync(Job job)
     {
         try
         {
             await Task.Yield();
-            if (Cancel(job.Id, job.CancelReason) == "missing") job.MarkCancelled();
+            if (await CancelAsync(job.Id, job.CancelReason) == "missing") job.MarkCancelled();
         }
         catch (Exception e) when (RedisJobs.IsUnavailable(e))
         {
@@ -51,14 +70,14 @@ public sealed class RedisJobStore(RedisJobs redis, ILogger<RedisJobStore> logger
     }
 
     /// <summary>The record and every event so far, replayed into a new job; null when Redis has no such job.</summary>
-    (Job Job, RedisValue Last)? Load(string id)
+    async Task<(Job Job, RedisValue Last)?> LoadAsync(string id)
     {
-        var fields = redis.Db.HashGet(redis.JobKey(id), ["request", "images", "owner", "created"]);
+        var fields = await redis.Db.HashGetAsync(redis.JobKey(id), ["request", "images", "owner", "created"]);
         if (fields[0].IsNull) return null;
         var job = new Job(id, RedisCodec.Request(fields[0]!, fields[1]!), DateTimeOffset.FromUnixTimeMilliseconds((long)fields[3]),
             Timeout.InfiniteTimeSpan) { Owner = NullIfEmpty(fields[2]) };
         RedisValue last = "0-0";
-        foreach (var entry in redis.Db.StreamRange(redis.EventsKey(id)))
+        foreach (var entry in await redis.Db.StreamRangeAsync(redis.EventsKey(id)))
         {
             var (e, at) = RedisCodec.Event(entry);
             job.Apply(e, at);

@@ -107,7 +107,7 @@ public sealed class RedisJobs : IDisposable
         var id = message[2..];
         if (message.StartsWith("c:"))
         {
-            if (Running.TryGetValue(id, out var running)) ThreadPool.QueueUserWorkItem(_ => AskCancel(running.Job));
+            if (Running.TryGetValue(id, out var running)) _ = AskCancelAsync(running.Job);
             return;
         }
         foreach (var waiter in _waiters.Values)
@@ -116,11 +116,11 @@ public sealed class RedisJobs : IDisposable
     }
 
     /// <summary>Cancels a job this replica runs with the reason stored with it (the first one asked for).</summary>
-    public void AskCancel(Job job)
+    async Task AskCancelAsync(Job job)
     {
         try
         {
-            var reason = (string?)Db.HashGet(JobKey(job.Id), "cancel");
+            var reason = (string?)await Db.HashGetAsync(JobKey(job.Id), "cancel");
             if (!string.IsNullOrEmpty(reason)) job.Cancel(reason);
         }
         catch (Exception e) when (IsUnavailable(e))
