@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using KosmosG.Service.Options;
+using KosmosG.Service.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using YamlDotNet.RepresentationModel;
 
@@ -13,14 +14,7 @@ namespace KosmosG.Service.Tests;
 /// </summary>
 public sealed class ComposeConfigTests
 {
-    static readonly string Root = FindRoot();
-
-    static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "KosmosG.Service.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("KosmosG.Service.sln not found");
-    }
+    static readonly string Root = RepoRoot.Path;
 
     static List<YamlMappingNode> Load(string path)
     {

@@ -17,7 +17,7 @@ public sealed class GenerationSubmitter(Admission admission, GenerationOrders or
         var order = orders.Complete(draft);
         responder.Check(order.Request);
 
-        var job = new Job(order.Request, order.Deadline) { Owner = http.User.Identity?.Name };
+        var job = new Job(order.Request, order.Deadline) { Owner = http.User.Identity?.Name, Webhook = order.Webhook };
         var claim = IdempotencyKey(http, job.Owner);
         // A retried request (same key, same API key) gets the job the first one created, answered the same way.
         if (claim is not null && await store.ClaimAsync(claim, job.Id) is { } earlier &&

@@ -27,6 +27,7 @@ public sealed class ServiceMetrics : IDisposable
     readonly Counter<long> _leaseExpiries;
     readonly Counter<long> _redeliveries;
     readonly Counter<long> _staleRuns;
+    readonly Counter<long> _webhookFailures;
 
     /// <summary>The queue is resolved when the gauge is read: the shared queue itself reports to these metrics.</summary>
     public ServiceMetrics(IMeterFactory meterFactory, IServiceProvider services)
@@ -36,6 +37,7 @@ public sealed class ServiceMetrics : IDisposable
             description: "Jobs waiting for a worker (across all replicas with a shared queue).");
         _leaseExpiries = _meter.CreateCounter<long>("kosmosg.lease.expiries", description: "Running jobs whose replica stopped renewing the lease (reaped here).");
         _redeliveries = _meter.CreateCounter<long>("kosmosg.redeliveries", description: "Jobs queued again after their lease expired (reaped here).");
+        _webhookFailures = _meter.CreateCounter<long>("kosmosg.webhook.failures", description: "Job webhooks that failed after all retries.");
         _staleRuns = _meter.CreateCounter<long>("kosmosg.stale.runs", description: "Runs stopped here because another replica had taken the job over (duplicate executions).");
         _meter.CreateObservableGauge("kosmosg.jobs.running", () => Volatile.Read(ref _running), description: "Jobs on a worker now.");
         _queueWait = _meter.CreateHistogram<double>("kosmosg.queue.wait", "s", "Time from acceptance to the start on a worker.");
@@ -79,6 +81,8 @@ public sealed class ServiceMetrics : IDisposable
     }
 
     public void StaleRun() => _staleRuns.Add(1);
+
+    public void WebhookFailed() => _webhookFailures.Add(1);
 
     /// <summary>No measurement while a shared queue cannot be read (rather than a wrong zero).</summary>
     static IEnumerable<Measurement<int>> QueueDepth(Queue.IJobQueue queue)

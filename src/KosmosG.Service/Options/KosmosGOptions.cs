@@ -21,6 +21,7 @@ public sealed class KosmosGOptions
     public AuthOptions Auth { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
     public ProxyOptions Proxy { get; set; } = new();
+    public WebhookOptions Webhooks { get; set; } = new();
     public ShutdownOptions Shutdown { get; set; } = new();
 }
 
@@ -96,6 +97,18 @@ public sealed class ResilienceOptions
 
 /// <summary>The reverse proxies / load balancers in front of the service whose X-Forwarded-For, -Proto and -Host are
 /// believed (client address for rate limits, scheme and host for returned urls); from anyone else they are ignored.</summary>
+/// <summary>Job webhooks (webhook_url): where they may go and how they are signed and retried.</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>Hosts (host or host:port; "*.example.com" for subdomains) a webhook_url may name; empty: no webhooks.</summary>
+    public string[] AllowedHosts { get; set; } = [];
+    /// <summary>The HMAC-SHA256 key of the KosmosG-Signature header (set it from a secret).</summary>
+    public string Secret { get; set; } = "";
+    public int MaxRetries { get; set; } = 4;
+    public double RetryDelaySeconds { get; set; } = 1;
+    public double TimeoutSeconds { get; set; } = 10;
+}
+
 public sealed class ProxyOptions
 {
     /// <summary>Proxy addresses, e.g. ["10.0.0.10"]. Loopback is always trusted.</summary>

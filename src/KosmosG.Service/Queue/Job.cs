@@ -39,6 +39,8 @@ public sealed class Job
     public string? Owner { get; init; }
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset DeadlineAt { get; }
+    /// <summary>The URL called when the job ends (null: none).</summary>
+    public string? Webhook { get; init; }
     public DateTimeOffset? StartedAt { get; private set; }
     public DateTimeOffset? FinishedAt { get; private set; }
     public JobState State { get; private set; } = JobState.Queued;

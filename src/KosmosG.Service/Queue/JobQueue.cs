@@ -7,7 +7,7 @@ namespace KosmosG.Service.Queue;
 /// The in-process queue (no KosmosG:Jobs:Redis). Workers block in <see cref="Take"/> on their own threads;
 /// a job cancelled while waiting leaves the queue at once (its slot is free again).
 /// </summary>
-public sealed class JobQueue(IOptions<KosmosGOptions> options) : IJobQueue
+public sealed class JobQueue(IOptions<KosmosGOptions> options, Webhooks.WebhookSender webhooks) : IJobQueue
 {
     readonly object _gate = new();
     readonly LinkedList<Job> _items = new();
@@ -35,6 +35,7 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options) : IJobQueue
             Monitor.PulseAll(_gate);
         }
         job.Token.Register(() => Remove(job));
+        job.Finished.ContinueWith(_ => webhooks.Notify(job), TaskScheduler.Default);
         return true;
     }
 

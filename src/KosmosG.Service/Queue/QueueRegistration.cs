@@ -1,5 +1,6 @@
 using KosmosG.Service.Catalog;
 using KosmosG.Service.Options;
+using KosmosG.Service.Webhooks;
 using Microsoft.Extensions.Options;
 using KosmosG.Service.Queue.Redis;
 
@@ -12,6 +13,8 @@ public static class QueueRegistration
     public static IServiceCollection AddKosmosGQueue(this IServiceCollection services)
     {
         services.AddSingleton<ModelCatalog>();
+        services.AddHttpClient(nameof(WebhookSender)).ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+        services.AddSingleton<WebhookSender>();
         services.AddSingleton<RedisJobs>();
         services.AddSingleton<IJobQueue>(sp => UsesRedis(sp)
             ? ActivatorUtilities.CreateInstance<RedisJobQueue>(sp)

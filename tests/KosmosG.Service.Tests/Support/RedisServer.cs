@@ -65,7 +65,8 @@ public sealed class RedisServer : IDisposable
         }
     }
 
-    static int FreePort()
+    /// <summary>A loopback port nobody listens on now.</summary>
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -2,6 +2,7 @@ using KosmosG.Service.Catalog;
 using KosmosG.Service.Observability;
 using KosmosG.Service.Options;
 using Microsoft.Extensions.Options;
+using KosmosG.Service.Webhooks;
 using StackExchange.Redis;
 
 namespace KosmosG.Service.Queue.Redis;
@@ -18,13 +19,16 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
     readonly RedisJobs _redis;
     readonly ModelCatalog _catalog;
     readonly ServiceMetrics _metrics;
+    readonly WebhookSender _webhooks;
     readonly ILogger _logger;
     readonly TimeSpan _maxDeadline;
     readonly Timer _leases;
     readonly string _replica = Environment.MachineName + "/" + Guid.NewGuid().ToString("N")[..8];
 
-    public RedisJobQueue(RedisJobs redis, IOptions<KosmosGOptions> options, ModelCatalog catalog, ServiceMetrics metrics, ILogger<RedisJobQueue> logger)
+    public RedisJobQueue(RedisJobs redis, IOptions<KosmosGOptions> options, ModelCatalog catalog, ServiceMetrics metrics,
+        WebhookSender webhooks, ILogger<RedisJobQueue> logger)
     {
+        _webhooks = webhooks;
         _redis = redis;
         _catalog = catalog;
         _metrics = metrics;
@@ -46,7 +50,7 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         var position = (long)await _redis.Db.ScriptEvaluateAsync(RedisScripts.Enqueue,
             [_redis.QueueKey, _redis.JobKey(job.Id), _redis.EventsKey(job.Id)],
             [Capacity, job.Id, RedisCodec.Request(job.Request), RedisCodec.Images(job.Request), job.Owner ?? "",
-             job.CreatedAt.ToUnixTimeMilliseconds(), ttl, RedisJobs.Now(), _redis.Channel.ToString(), job.DeadlineAt.ToUnixTimeMilliseconds()]);
+             job.CreatedAt.ToUnixTimeMilliseconds(), ttl, RedisJobs.Now(), _redis.Channel.ToString(), job.DeadlineAt.ToUnixTimeMilliseconds(), job.Webhook ?? ""]);
         return position > 0;
     }
 
@@ -88,7 +92,10 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         var created = DateTimeOffset.FromUnixTimeMilliseconds((long)f[4]);
         var request = RedisCodec.Request(f[1]!, f[2]!);
         var deadline = DateTimeOffset.FromUnixTimeMilliseconds((long)f[6]) - DateTimeOffset.UtcNow;
-        var job = new Job(f[0]!, request, created, deadline) { Owner = f[3].IsNullOrEmpty ? null : (string)f[3]! };
+        var job = new Job(f[0]!, request, created, deadline)
+        {
+            Owner = f[3].IsNullOrEmpty ? null : (string)f[3]!, Webhook = f[7].IsNullOrEmpty ? null : (string)f[7]!,
+        };
         job.Observer = e => Write(job, runner, e);
         _redis.Running[job.Id] = (job, runner);
         job.Finished.ContinueWith(_ => _redis.Running.TryRemove(job.Id, out var _), TaskScheduler.Default);
@@ -131,6 +138,7 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
                     _metrics.StaleRun();
                     job.Cancel(JobErrorTypes.Cancelled);
                 }
+                else if (final != "") _webhooks.Notify(job); // the job's one end, written by its runner
                 else if (answer != "") job.Cancel(answer);
             }, TaskScheduler.Default);
     }

@@ -1,4 +1,5 @@
 using KosmosG.Service.Options;
+using KosmosG.Service.Webhooks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -10,7 +11,8 @@ namespace KosmosG.Service.Queue.Redis;
 /// ends, wherever it runs, which is what its synchronous or SSE answer waits on. Finished jobs expire after
 /// KosmosG:Jobs:RetentionSeconds (Redis drops the keys).
 /// </summary>
-public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> options, ILogger<RedisJobStore> logger) : IJobStore
+public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> options, WebhookSender webhooks, ILogger<RedisJobStore> logger)
+    : IJobStore
 {
     readonly double maxDeadlineSeconds = options.Value.Deadline.MaxSeconds;
     static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
@@ -51,9 +53,15 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
 
     public IEnumerable<Job> Unfinished => redis.Running.Values.Select(r => r.Job).Where(j => !j.IsFinished);
 
-    async Task<string> CancelAsync(string id, string reason) => (string)(await redis.Db.ScriptEvaluateAsync(RedisScripts.Cancel,
-        [redis.JobKey(id), redis.EventsKey(id), redis.QueueKey, redis.LeasesKey],
-        [id, reason, Job.CancelMessage(reason), RedisJobs.Now(), (long)redis.Retention.TotalMilliseconds, redis.Channel.ToString()]))!;
+    /// <summary>A waiting job ends here (and its webhook is called from here); a running one ends on its runner.</summary>
+    async Task<string> CancelAsync(string id, string reason)
+    {
+        var result = (string)(await redis.Db.ScriptEvaluateAsync(RedisScripts.Cancel,
+            [redis.JobKey(id), redis.EventsKey(id), redis.QueueKey, redis.LeasesKey],
+            [id, reason, Job.CancelMessage(reason), RedisJobs.Now(), (long)redis.Retention.TotalMilliseconds, redis.Channel.ToString()]))!;
+        if (result == "cancelled" && await FindAsync(id) is { } ended) webhooks.Notify(ended);
+        return result;
+    }
 
     async Task CancelSharedAsync(Job job)
     {
@@ -72,10 +80,10 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
     /// <summary>The record and every event so far, replayed into a new job; null when Redis has no such job.</summary>
     async Task<(Job Job, RedisValue Last)?> LoadAsync(string id)
     {
-        var fields = await redis.Db.HashGetAsync(redis.JobKey(id), ["request", "images", "owner", "created"]);
+        var fields = await redis.Db.HashGetAsync(redis.JobKey(id), ["request", "images", "owner", "created", "webhook"]);
         if (fields[0].IsNull) return null;
         var job = new Job(id, RedisCodec.Request(fields[0]!, fields[1]!), DateTimeOffset.FromUnixTimeMilliseconds((long)fields[3]),
-            Timeout.InfiniteTimeSpan) { Owner = NullIfEmpty(fields[2]) };
+            Timeout.InfiniteTimeSpan) { Owner = NullIfEmpty(fields[2]), Webhook = NullIfEmpty(fields[4]) };
         RedisValue last = "0-0";
         foreach (var entry in await redis.Db.StreamRangeAsync(redis.EventsKey(id)))
         {
@@ -88,8 +96,10 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
 
     /// <summary>Applies the job's new stream entries as they are announced (checking once a second regardless) until
     /// the terminal event; a job whose record vanished (Redis lost it) ends failed.</summary>
-    async Task FollowAsync(Job job, RedisValue last, CancellationToken stop)
+    async Task FollowAsync(Job job, RedisValue last, CancellationToken until)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(until, redis.Closing);
+        var stop = linked.Token;
         var (signal, handle) = redis.WaitForEvents(job.Id);
         using var _ = handle;
         while (!job.IsFinished && !stop.IsCancellationRequested)

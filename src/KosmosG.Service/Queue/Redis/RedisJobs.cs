@@ -14,6 +14,7 @@ public sealed class RedisJobs : IDisposable
 {
     readonly Lazy<ConnectionMultiplexer> _connection;
     readonly ConcurrentDictionary<Guid, (string Id, SemaphoreSlim Signal)> _waiters = new();
+    readonly CancellationTokenSource _closing = new();
     int _subscribed;
 
     public RedisJobs(IOptions<KosmosGOptions> options)
@@ -43,6 +44,9 @@ public sealed class RedisJobs : IDisposable
     public TimeSpan Lease { get; }
     public RedisChannel Channel { get; }
     public IDatabase Db => _connection.Value.GetDatabase();
+
+    /// <summary>Fires when the host disposes the connection: background followers stop.</summary>
+    public CancellationToken Closing => _closing.Token;
 
     /// <summary>Jobs running on this replica's workers, by id, with the runner token their lease carries.</summary>
     public ConcurrentDictionary<string, (Job Job, string Runner)> Running { get; } = new();
@@ -131,6 +135,7 @@ public sealed class RedisJobs : IDisposable
 
     public void Dispose()
     {
+        _closing.Cancel();
         if (_connection.IsValueCreated) _connection.Value.Dispose();
     }
 

@@ -3,19 +3,19 @@ namespace KosmosG.Service.Queue.Redis;
 /// <summary>
 /// The Lua scripts that change a job's shared state: each runs atomically in Redis, so admission, taking, cancelling,
 /// lease expiry and the terminal event never interleave. Keys: {p}job:{id} (hash: request, images, owner, created,
-/// deadline, state, runner, cancel), {p}events:{id} (stream: e = event name, d = JSON, t = unix ms), {p}queue
+/// deadline, webhook, state, runner, cancel), {p}events:{id} (stream: e = event name, d = JSON, t = unix ms), {p}queue
 /// (list of ids), {p}leases (sorted set: id by lease end, unix ms). States: queued, running, succeeded, failed,
 /// cancelled. Every event is announced on the {p}notify channel as "e:{id}"; "q" wakes idle workers; "c:{id}" asks
 /// the runner to cancel.
 /// </summary>
 static class RedisScripts
 {
-    /// <summary>KEYS queue, job, events; ARGV capacity, id, request, images, owner, created, ttl ms, now, channel, deadline.
+    /// <summary>KEYS queue, job, events; ARGV capacity, id, request, images, owner, created, ttl ms, now, channel, deadline, webhook.
     /// Returns the 1-based position, or 0 when the queue is full.</summary>
     public const string Enqueue = """
         local n = redis.call('LLEN', KEYS[1])
         if n >= tonumber(ARGV[1]) then return 0 end
-        redis.call('HSET', KEYS[2], 'request', ARGV[3], 'images', ARGV[4], 'owner', ARGV[5], 'created', ARGV[6], 'deadline', ARGV[10], 'state', 'queued')
+        redis.call('HSET', KEYS[2], 'request', ARGV[3], 'images', ARGV[4], 'owner', ARGV[5], 'created', ARGV[6], 'deadline', ARGV[10], 'webhook', ARGV[11], 'state', 'queued')
         redis.call('RPUSH', KEYS[1], ARGV[2])
         redis.call('XADD', KEYS[3], '*', 'e', 'queued', 'd', cjson.encode({Id = ARGV[2], Position = n + 1}), 't', ARGV[8])
         redis.call('PEXPIRE', KEYS[2], ARGV[7])
@@ -26,7 +26,7 @@ static class RedisScripts
         """;
 
     /// <summary>KEYS queue, leases; ARGV now, lease ms, runner, key prefix. Pops the oldest job and leases it to the
-    /// runner: {id, request, images, owner, created, cancel, deadline}, or nil when the queue is empty.</summary>
+    /// runner: {id, request, images, owner, created, cancel, deadline, webhook}, or nil when the queue is empty.</summary>
     public const string Take = """
         local id = redis.call('LPOP', KEYS[1])
         if not id then return nil end
@@ -34,8 +34,8 @@ static class RedisScripts
         if redis.call('EXISTS', job) == 0 then return {id} end
         redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + tonumber(ARGV[2]), id)
         redis.call('HSET', job, 'state', 'running', 'runner', ARGV[3])
-        local f = redis.call('HMGET', job, 'request', 'images', 'owner', 'created', 'cancel', 'deadline')
-        return {id, f[1], f[2], f[3], f[4], f[5] or '', f[6]}
+        local f = redis.call('HMGET', job, 'request', 'images', 'owner', 'created', 'cancel', 'deadline', 'webhook')
+        return {id, f[1], f[2], f[3], f[4], f[5] or '', f[6], f[7] or ''}
         """;
 
     /// <summary>KEYS job, events, leases; ARGV id, runner, name, data, now, final state or '', retention ms, channel.
