@@ -18,6 +18,7 @@ builder.Services
 builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGenerators.Load);
 
 var app = builder.Build();
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseProblemStatusCodePages();
 // The playground page (wwwroot/index.html at /): public, like /swagger; its API calls carry the key.

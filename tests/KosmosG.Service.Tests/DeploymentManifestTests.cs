@@ -13,7 +13,7 @@ namespace KosmosG.Service.Tests;
 /// </summary>
 public sealed class DeploymentManifestTests : IAsyncLifetime
 {
-    static readonly string Root = FindRoot();
+    static readonly string Root = RepoRoot.Path;
     readonly ServiceFactory _factory = new();
     HttpClient _client = null!;
     HashSet<string> _routes = null!;
@@ -26,13 +26,6 @@ public sealed class DeploymentManifestTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
-
-    static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "KosmosG.Service.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("KosmosG.Service.sln not found above " + AppContext.BaseDirectory);
-    }
 
     static List<YamlMappingNode> Manifests()
     {

@@ -1,14 +1,21 @@
 using KosmosG.Pipelines;
 using KosmosG.Service.Queue;
+using KosmosG.Service.Observability;
 using KosmosG.Service.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KosmosG.Service.Tests;
 
 /// <summary>The bounded queue on its own (the HTTP tests reach it only behind Admission's early full check).</summary>
 public sealed class JobQueueTests
 {
-    static JobQueue Queue(int capacity) =>
-        new(Microsoft.Extensions.Options.Options.Create(new KosmosGOptions { Queue = { Capacity = capacity } }));
+    /// <summary>The in-process queue as the service builds it (no KosmosG:Jobs:Redis).</summary>
+    static IJobQueue Queue(int capacity) =>
+        new ServiceCollection().AddLogging().AddMetrics().AddSingleton<ServiceMetrics>()
+            .AddKosmosGOptions(new ConfigurationBuilder().AddInMemoryCollection(
+                new Dictionary<string, string?> { ["KosmosG:Queue:Capacity"] = capacity.ToString() }).Build())
+            .AddKosmosGQueue().BuildServiceProvider().GetRequiredService<IJobQueue>();
 
     static Job NewJob() => new(new GenerationRequest { Prompt = "a cat" }, TimeSpan.FromMinutes(5));
 
@@ -17,21 +24,21 @@ public sealed class JobQueueTests
     {
         var queue = Queue(3);
         var jobs = Enumerable.Range(0, 3).Select(_ => NewJob()).ToList();
-        Assert.All(jobs, job => Assert.True(queue.TryEnqueue(job)));
-        Assert.True(queue.IsFull);
-        Assert.False(queue.TryEnqueue(NewJob()));
-        Assert.Equal(3, queue.Count);
-        Assert.Equal([1, 2, 3], jobs.Select(queue.PositionOf));
+        Assert.All(jobs, job => Assert.True(queue.TryEnqueueAsync(job).Result));
+        Assert.True((queue.CountAsync().Result == queue.Capacity));
+        Assert.False(queue.TryEnqueueAsync(NewJob()).Result);
+        Assert.Equal(3, queue.CountAsync().Result);
+        Assert.Equal([1, 2, 3], jobs.Select(j => queue.PositionOfAsync(j).Result));
 
         // a waiting job that is cancelled leaves at once and the next one moves up
         jobs[0].Cancel("test");
-        Assert.Equal(2, queue.Count);
+        Assert.Equal(2, queue.CountAsync().Result);
         Assert.Equal(JobState.Cancelled, jobs[0].State);
-        Assert.Equal([0, 1, 2], jobs.Select(queue.PositionOf));
-        Assert.False(queue.IsFull);
-        Assert.True(queue.TryEnqueue(NewJob()));
-        Assert.False(queue.TryEnqueue(NewJob()));
-        Assert.Equal(3, queue.Count);
+        Assert.Equal([0, 1, 2], jobs.Select(j => queue.PositionOfAsync(j).Result));
+        Assert.False((queue.CountAsync().Result == queue.Capacity));
+        Assert.True(queue.TryEnqueueAsync(NewJob()).Result);
+        Assert.False(queue.TryEnqueueAsync(NewJob()).Result);
+        Assert.Equal(3, queue.CountAsync().Result);
     }
 
     [Fact]
@@ -39,12 +46,12 @@ public sealed class JobQueueTests
     {
         var queue = Queue(2);
         Job a = NewJob(), b = NewJob();
-        Assert.True(queue.TryEnqueue(a));
-        Assert.True(queue.TryEnqueue(b));
+        Assert.True(queue.TryEnqueueAsync(a).Result);
+        Assert.True(queue.TryEnqueueAsync(b).Result);
         Assert.Same(a, queue.Take(CancellationToken.None));
-        Assert.Equal(1, queue.PositionOf(b));
-        Assert.True(queue.TryEnqueue(NewJob()));
-        Assert.False(queue.TryEnqueue(NewJob()));
+        Assert.Equal(1, queue.PositionOfAsync(b).Result);
+        Assert.True(queue.TryEnqueueAsync(NewJob()).Result);
+        Assert.False(queue.TryEnqueueAsync(NewJob()).Result);
         Assert.Same(b, queue.Take(CancellationToken.None));
     }
 
@@ -52,9 +59,9 @@ public sealed class JobQueueTests
     public void A_capacity_of_one_admits_one()
     {
         var queue = Queue(1);
-        Assert.True(queue.TryEnqueue(NewJob()));
-        Assert.False(queue.TryEnqueue(NewJob()));
-        Assert.Equal(1, queue.Count);
+        Assert.True(queue.TryEnqueueAsync(NewJob()).Result);
+        Assert.False(queue.TryEnqueueAsync(NewJob()).Result);
+        Assert.Equal(1, queue.CountAsync().Result);
     }
 
     /// <summary>Many threads released together race for the slots: exactly capacity of them win, each job at most once.</summary>
@@ -73,8 +80,8 @@ public sealed class JobQueueTests
                 start.SignalAndWait();
                 for (var i = 0; i < perThread; i++)
                 {
-                    if (queue.TryEnqueue(NewJob())) Interlocked.Increment(ref admitted);
-                    var count = queue.Count;
+                    if (queue.TryEnqueueAsync(NewJob()).Result) Interlocked.Increment(ref admitted);
+                    var count = queue.CountAsync().Result;
                     int seen;
                     while ((seen = Volatile.Read(ref maxSeen)) < count && Interlocked.CompareExchange(ref maxSeen, count, seen) != seen) { }
                 }
@@ -82,7 +89,7 @@ public sealed class JobQueueTests
             workers.ForEach(t => t.Start());
             workers.ForEach(t => t.Join());
             Assert.Equal(capacity, admitted);
-            Assert.Equal(capacity, queue.Count);
+            Assert.Equal(capacity, queue.CountAsync().Result);
             Assert.True(maxSeen <= capacity, $"round {round}: the queue held {maxSeen} jobs, capacity {capacity}");
         }
     }

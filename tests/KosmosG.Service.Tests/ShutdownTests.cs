@@ -73,7 +73,7 @@ public sealed class ShutdownTests
         var id = await client.SubmitAsyncJob(new { prompt = "long", steps = 100 });
         await Wait.UntilAsync(() => factory.Generators.Steps > 2, "the job to run");
         var pool = factory.Services.GetRequiredService<WorkerPool>();
-        var job = factory.Services.GetRequiredService<IJobStore>().Find(id)!;
+        var job = (await factory.Services.GetRequiredService<IJobStore>().FindAsync(id))!;
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();

@@ -20,7 +20,8 @@ public static class ApiRegistration
         // The exception handler's fallback; ProblemExceptionHandler and StatusCodeProblems write every problem themselves.
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddHealthChecks().AddCheck<ServiceHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<ServiceHealthCheck>("workers", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<SharedStoreHealthCheck>("redis", tags: [HealthEndpoints.ReadyTag]);
         services.AddOpenApi(o =>
         {
             o.AddDocumentTransformer<OpenApiDocumentation>();

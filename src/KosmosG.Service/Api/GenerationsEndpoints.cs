@@ -42,7 +42,7 @@ public static class GenerationsEndpoints
     }
 
     static Task CreateAsync(HttpContext http, GenerationSubmitter submitter, JsonRequestReader json, FormRequestReader form,
-        RequestFields fields, JobQueue queue)
+        RequestFields fields, IJobQueue queue)
     {
         IGenerationResponder responder = ResponseModes.Negotiate(http.Request) switch
         {

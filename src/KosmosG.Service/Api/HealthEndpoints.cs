@@ -29,7 +29,8 @@ public static class HealthEndpoints
         http.Response.ContentType = "application/json";
         return http.Response.WriteAsync(JsonSerializer.Serialize(new
         {
-            status = report.Entries.Values.Select(e => e.Description).FirstOrDefault() ?? "live",
+            status = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Concat(report.Entries.Values)
+                .Select(e => e.Description).FirstOrDefault() ?? "live",
             workers = report.Entries.Values.SelectMany(e => e.Data).ToDictionary(p => p.Key, p => p.Value),
         }));
     }

@@ -131,7 +131,7 @@ public sealed class OpenApiDocumentation(RequestFields fields) : IOpenApiDocumen
     {
         var example = JsonSerializer.SerializeToNode(Example, fields.Json)!.AsObject();
         example[fields.Images] = new JsonArray("data:image/png;base64,iVBORw0KGgo...");
-        foreach (var (name, value) in JsonSerializer.SerializeToNode(new JobTerms { DeadlineSeconds = 120 }, fields.Json)!.AsObject())
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(new JobTerms { DeadlineSeconds = 120, WebhookUrl = "https://hooks.example.com/kosmosg" }, fields.Json)!.AsObject())
             example[name] = value?.DeepClone();
         return example;
     }

@@ -25,6 +25,8 @@ public sealed class ProblemExceptionHandler(RequestFields fields, ILogger<Proble
                 (400, "bad_request", $"The request body could not be read: {io.Message}", "body", null),
             InvalidDataException or IOException when !http.RequestAborted.IsCancellationRequested && http.Request.HasFormContentType =>
                 FromProblem(FormErrors.From(exception, fields.Images)),
+            _ when Queue.Redis.RedisJobs.IsUnavailable(exception) =>
+                (503, "store_unavailable", $"The shared job store (Redis) is not reachable; retry shortly. ({exception.GetType().Name}: {exception.Message})", null, 5),
             _ => (500, "internal_error", "An unexpected error occurred; it has been logged.", null, null),
         };
         if (status >= 500) logger.LogError(exception, "Unhandled error on {Path}", http.Request.Path);

@@ -35,8 +35,8 @@ public sealed record JobView(
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<JobImageLink> Images, JobErrorView? Error, JobTimings? Timings)
 {
-    public static JobView Of(Job job, JobQueue queue) => new(
-        job.Id, job.State, queue.PositionOf(job), new ProgressView(job.Progress.Step, job.Progress.Total), job.Device,
+    public static JobView Of(Job job, int queuePosition) => new(
+        job.Id, job.State, queuePosition, new ProgressView(job.Progress.Step, job.Progress.Total), job.Device,
         job.CreatedAt, job.StartedAt, job.FinishedAt,
         job.Images.Select(i => new JobImageLink(i.Index, i.Seed, $"/v1/jobs/{job.Id}/images/{i.Index}")).ToList(),
         job.Error is var (type, message) ? new JobErrorView(type, message) : null,

@@ -7,7 +7,8 @@ namespace KosmosG.Service.Observability;
 /// The service's OpenTelemetry instruments (meter "KosmosG.Service"), exported at /metrics for Prometheus as
 /// kosmosg_queue_depth, kosmosg_queue_wait_seconds, kosmosg_stage_duration_seconds{stage}, kosmosg_images_total,
 /// kosmosg_steps_total (images/s and steps/s are their rate()), kosmosg_rejections_total{reason},
-/// kosmosg_cancellations_total{reason}, kosmosg_failures_total{type}, kosmosg_jobs_running.
+/// kosmosg_cancellations_total{reason}, kosmosg_failures_total{type}, kosmosg_jobs_running, and with a shared queue
+/// kosmosg_lease_expiries_total, kosmosg_redeliveries_total, kosmosg_stale_runs_total.
 /// </summary>
 public sealed class ServiceMetrics : IDisposable
 {
@@ -23,10 +24,21 @@ public sealed class ServiceMetrics : IDisposable
     readonly Counter<long> _failures;
     int _running;
 
-    public ServiceMetrics(IMeterFactory meterFactory, Queue.JobQueue queue)
+    readonly Counter<long> _leaseExpiries;
+    readonly Counter<long> _redeliveries;
+    readonly Counter<long> _staleRuns;
+    readonly Counter<long> _webhookFailures;
+
+    /// <summary>The queue is resolved when the gauge is read: the shared queue itself reports to these metrics.</summary>
+    public ServiceMetrics(IMeterFactory meterFactory, IServiceProvider services)
     {
         _meter = meterFactory.Create(MeterName);
-        _meter.CreateObservableGauge("kosmosg.queue.depth", () => queue.Count, description: "Jobs waiting for a worker.");
+        _meter.CreateObservableGauge("kosmosg.queue.depth", () => QueueDepth(services.GetRequiredService<Queue.IJobQueue>()),
+            description: "Jobs waiting for a worker (across all replicas with a shared queue).");
+        _leaseExpiries = _meter.CreateCounter<long>("kosmosg.lease.expiries", description: "Running jobs whose replica stopped renewing the lease (reaped here).");
+        _redeliveries = _meter.CreateCounter<long>("kosmosg.redeliveries", description: "Jobs queued again after their lease expired (reaped here).");
+        _webhookFailures = _meter.CreateCounter<long>("kosmosg.webhook.failures", description: "Job webhooks that failed after all retries.");
+        _staleRuns = _meter.CreateCounter<long>("kosmosg.stale.runs", description: "Runs stopped here because another replica had taken the job over (duplicate executions).");
         _meter.CreateObservableGauge("kosmosg.jobs.running", () => Volatile.Read(ref _running), description: "Jobs on a worker now.");
         _queueWait = _meter.CreateHistogram<double>("kosmosg.queue.wait", "s", "Time from acceptance to the start on a worker.");
         _stage = _meter.CreateHistogram<double>("kosmosg.stage.duration", "s", "Duration of a generation stage (encode, denoise, decode, encode_png).");
@@ -61,6 +73,25 @@ public sealed class ServiceMetrics : IDisposable
     public void Cancelled(string reason) => _cancellations.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Failed(string type) => _failures.Add(1, new KeyValuePair<string, object?>("type", type));
+
+    public void LeasesExpired(long expired, long requeued)
+    {
+        _leaseExpiries.Add(expired);
+        _redeliveries.Add(requeued);
+    }
+
+    public void StaleRun() => _staleRuns.Add(1);
+
+    public void WebhookFailed() => _webhookFailures.Add(1);
+
+    /// <summary>No measurement while a shared queue cannot be read (rather than a wrong zero).</summary>
+    static IEnumerable<Measurement<int>> QueueDepth(Queue.IJobQueue queue)
+    {
+        int depth;
+        try { depth = queue.CountAsync().GetAwaiter().GetResult(); }
+        catch (Exception e) when (Queue.Redis.RedisJobs.IsUnavailable(e)) { yield break; }
+        yield return new Measurement<int>(depth);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

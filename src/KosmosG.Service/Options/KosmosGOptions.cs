@@ -20,6 +20,8 @@ public sealed class KosmosGOptions
     public ResilienceOptions Resilience { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
+    public ProxyOptions Proxy { get; set; } = new();
+    public WebhookOptions Webhooks { get; set; } = new();
     public ShutdownOptions Shutdown { get; set; } = new();
     public ApiOptions Api { get; set; } = new();
 }
@@ -63,8 +65,17 @@ public sealed class JobsOptions
 {
     /// <summary>How long a finished job (and its images) can still be fetched.</summary>
     public double RetentionSeconds { get; set; } = 900;
-    /// <summary>At most this many finished jobs are kept; the oldest go first.</summary>
+    /// <summary>At most this many finished jobs are kept; the oldest go first (in-process store only: Redis keeps
+    /// each finished job for RetentionSeconds).</summary>
     public int MaxRetained { get; set; } = 1000;
+    /// <summary>A StackExchange.Redis connection string ("redis:6379"): jobs, queue and events shared by every replica
+    /// using it. Empty: jobs live in this process.</summary>
+    public string Redis { get; set; } = "";
+    /// <summary>Prefix of every Redis key, so several deployments can share one Redis.</summary>
+    public string RedisKeyPrefix { get; set; } = "kosmosg:";
+    /// <summary>A running job's lease: a replica that stops renewing it (it died) loses the job to another replica
+    /// after this long; the job then runs again from the start, with the same seed.</summary>
+    public double LeaseSeconds { get; set; } = 30;
 }
 
 public sealed class DeadlineOptions
@@ -86,6 +97,28 @@ public sealed class ResilienceOptions
     public int BreakerMinimumThroughput { get; set; } = 4;
     public double BreakerSamplingSeconds { get; set; } = 60;
     public double BreakerBreakSeconds { get; set; } = 30;
+}
+
+/// <summary>The reverse proxies / load balancers in front of the service whose X-Forwarded-For, -Proto and -Host are
+/// believed (client address for rate limits, scheme and host for returned urls); from anyone else they are ignored.</summary>
+/// <summary>Job webhooks (webhook_url): where they may go and how they are signed and retried.</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>Hosts (host or host:port; "*.example.com" for subdomains) a webhook_url may name; empty: no webhooks.</summary>
+    public string[] AllowedHosts { get; set; } = [];
+    /// <summary>The HMAC-SHA256 key of the KosmosG-Signature header (set it from a secret).</summary>
+    public string Secret { get; set; } = "";
+    public int MaxRetries { get; set; } = 4;
+    public double RetryDelaySeconds { get; set; } = 1;
+    public double TimeoutSeconds { get; set; } = 10;
+}
+
+public sealed class ProxyOptions
+{
+    /// <summary>Proxy addresses, e.g. ["10.0.0.10"]. Loopback is always trusted.</summary>
+    public string[] KnownProxies { get; set; } = [];
+    /// <summary>Proxy networks in CIDR notation, e.g. ["10.0.0.0/8"].</summary>
+    public string[] KnownNetworks { get; set; } = [];
 }
 
 public sealed class AuthOptions

@@ -48,6 +48,15 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
 
         Require(o.Jobs.RetentionSeconds > 0, "Jobs:RetentionSeconds", "must be positive");
         Require(o.Jobs.MaxRetained >= 1, "Jobs:MaxRetained", "must be at least 1");
+        Require(o.Jobs.LeaseSeconds >= 0.5, "Jobs:LeaseSeconds", "must be at least 0.5");
+        Require(o.Webhooks.AllowedHosts.Length == 0 || o.Webhooks.Secret.Length >= 16, "Webhooks:Secret",
+            "needs at least 16 characters when Webhooks:AllowedHosts allows any");
+        Require(o.Webhooks.MaxRetries >= 0 && o.Webhooks.RetryDelaySeconds >= 0 && o.Webhooks.TimeoutSeconds > 0, "Webhooks",
+            "MaxRetries and RetryDelaySeconds must not be negative, TimeoutSeconds must be positive");
+        for (var i = 0; i < o.Proxy.KnownProxies.Length; i++)
+            Require(System.Net.IPAddress.TryParse(o.Proxy.KnownProxies[i], out _), $"Proxy:KnownProxies:{i}", "is not an IP address");
+        for (var i = 0; i < o.Proxy.KnownNetworks.Length; i++)
+            Require(System.Net.IPNetwork.TryParse(o.Proxy.KnownNetworks[i], out _), $"Proxy:KnownNetworks:{i}", "is not a CIDR network (10.0.0.0/8)");
         Require(o.Deadline.DefaultSeconds > 0 && o.Deadline.DefaultSeconds <= o.Deadline.MaxSeconds, "Deadline:DefaultSeconds",
             "must be positive and not above Deadline:MaxSeconds");
 

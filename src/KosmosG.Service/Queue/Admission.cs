@@ -7,38 +7,38 @@ namespace KosmosG.Service.Queue;
 /// The gate in front of the queue: refused while the workers load or the service drains, and when the queue is full
 /// (retry after the time the recent drain rate predicts); otherwise the job is queued, stored, and its outcome counted.
 /// </summary>
-public sealed class Admission(ModelCatalog catalog, JobQueue queue, IJobStore store, DrainRate drainRate, ServiceMetrics metrics)
+public sealed class Admission(ModelCatalog catalog, IJobQueue queue, IJobStore store, DrainRate drainRate, ServiceMetrics metrics)
 {
     const int NotReadyRetryAfterSeconds = 5;
 
     /// <summary>A cheap early check before a request body is parsed; null when a job could be admitted now.</summary>
-    public Rejection? Check()
+    public async Task<Rejection?> CheckAsync()
     {
         var rejection = catalog.IsDraining
             ? new Rejection(Rejections.Draining, "The service is shutting down and accepts no new jobs.", NotReadyRetryAfterSeconds)
             : !catalog.IsReady
                 ? new Rejection(Rejections.NotReady, NotReadyDetail(), NotReadyRetryAfterSeconds)
-                : queue.IsFull ? QueueFull() : null;
+                : await queue.CountAsync() is var waiting && waiting >= queue.Capacity ? QueueFull(waiting) : null;
         if (rejection is not null) metrics.Rejected(rejection.Reason);
         return rejection;
     }
 
     /// <summary>Queues the job; null on success, else why not.</summary>
-    public Rejection? Submit(Job job)
+    public async Task<Rejection?> SubmitAsync(Job job)
     {
-        if (Check() is { } rejection) return rejection;
-        if (!queue.TryEnqueue(job))
+        if (await CheckAsync() is { } rejection) return rejection;
+        if (!await queue.TryEnqueueAsync(job))
         {
             metrics.Rejected(Rejections.QueueFull);
-            return QueueFull();
+            return QueueFull(queue.Capacity);
         }
         store.Add(job);
         job.Finished.ContinueWith(_ => Record(job), TaskScheduler.Default);
         return null;
     }
 
-    Rejection QueueFull() => new(Rejections.QueueFull,
-        $"The queue is full ({queue.Capacity} jobs waiting).", drainRate.RetryAfterSeconds(queue.Count, queue.Count));
+    Rejection QueueFull(int waiting) => new(Rejections.QueueFull,
+        $"The queue is full ({queue.Capacity} jobs waiting).", drainRate.RetryAfterSeconds(waiting, waiting));
 
     string NotReadyDetail()
     {

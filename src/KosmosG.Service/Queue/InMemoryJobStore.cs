@@ -11,6 +11,7 @@ namespace KosmosG.Service.Queue;
 public sealed class InMemoryJobStore : IJobStore, IDisposable
 {
     readonly ConcurrentDictionary<string, Job> _jobs = new();
+    readonly ConcurrentDictionary<string, string> _claims = new();
     readonly JobsOptions _options;
     readonly Timer _sweeper;
 
@@ -20,8 +21,6 @@ public sealed class InMemoryJobStore : IJobStore, IDisposable
         _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    public int Count => _jobs.Count;
-
     public void Add(Job job)
     {
         _jobs[job.Id] = job;
@@ -29,6 +28,29 @@ public sealed class InMemoryJobStore : IJobStore, IDisposable
     }
 
     public Job? Find(string id) => _jobs.TryGetValue(id, out var job) ? job : null;
+
+    public Task<Job?> FindAsync(string id) => Task.FromResult(Find(id));
+
+    public Task<Job?> FollowAsync(string id, CancellationToken stop) => FindAsync(id);
+
+    public Task<bool> CancelAsync(Job job, string reason) => Task.FromResult(job.Cancel(reason));
+
+    public Task<string?> ClaimAsync(string key, string jobId)
+    {
+        while (true)
+        {
+            var bound = _claims.GetOrAdd(key, jobId);
+            if (bound == jobId) return Task.FromResult<string?>(null);
+            if (_jobs.ContainsKey(bound)) return Task.FromResult<string?>(bound);
+            _claims.TryUpdate(key, jobId, bound); // the earlier job is gone: the key is free again
+        }
+    }
+
+    public Task UnclaimAsync(string key, string jobId)
+    {
+        _claims.TryRemove(new KeyValuePair<string, string>(key, jobId));
+        return Task.CompletedTask;
+    }
 
     public IEnumerable<Job> Unfinished => _jobs.Values.Where(j => !j.IsFinished);
 
@@ -43,6 +65,8 @@ public sealed class InMemoryJobStore : IJobStore, IDisposable
             if (excess-- > 0 || now - job.FinishedAt!.Value > TimeSpan.FromSeconds(_options.RetentionSeconds))
                 _jobs.TryRemove(job.Id, out _);
         }
+        foreach (var (key, id) in _claims)
+            if (!_jobs.ContainsKey(id)) _claims.TryRemove(new KeyValuePair<string, string>(key, id));
     }
 
     public void Dispose() => _sweeper.Dispose();

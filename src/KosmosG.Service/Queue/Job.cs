@@ -14,22 +14,34 @@ public sealed class Job
     readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly List<GeneratedImage> _images = [];
     readonly Timer _deadline;
-    Channel<JobEvent>? _events;
+    readonly List<JobEvent> _log = [];
+    readonly List<ChannelWriter<JobEvent>> _subscribers = [];
     string? _cancelReason;
 
-    public Job(GenerationRequest request, TimeSpan deadline)
+    public Job(GenerationRequest request, TimeSpan deadline) : this("job_" + Guid.NewGuid().ToString("N"), request, DateTimeOffset.UtcNow, deadline)
     {
-        Request = request;
-        CreatedAt = DateTimeOffset.UtcNow;
-        _deadline = new Timer(_ => Cancel(JobErrorTypes.DeadlineExceeded), null, deadline, Timeout.InfiniteTimeSpan);
     }
 
-    public string Id { get; } = "job_" + Guid.NewGuid().ToString("N");
+    /// <summary>A job already accepted elsewhere (a shared store), under its own id and creation time.</summary>
+    public Job(string id, GenerationRequest request, DateTimeOffset createdAt, TimeSpan deadline)
+    {
+        Id = id;
+        Request = request;
+        CreatedAt = createdAt;
+        DeadlineAt = deadline == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : createdAt + deadline;
+        _deadline = new Timer(_ => Cancel(JobErrorTypes.DeadlineExceeded), null,
+            deadline == Timeout.InfiniteTimeSpan ? deadline : TimeSpan.FromTicks(Math.Max(0, deadline.Ticks)), Timeout.InfiniteTimeSpan);
+    }
+
+    public string Id { get; }
     /// <summary>What to generate; once the job finished its input images are dropped (it keeps only its outputs).</summary>
     public GenerationRequest Request { get; private set; }
     /// <summary>The API key's name that created the job (null without authentication); only it may see the job.</summary>
     public string? Owner { get; init; }
     public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset DeadlineAt { get; }
+    /// <summary>The URL called when the job ends (null: none).</summary>
+    public string? Webhook { get; init; }
     public DateTimeOffset? StartedAt { get; private set; }
     public DateTimeOffset? FinishedAt { get; private set; }
     public JobState State { get; private set; } = JobState.Queued;
@@ -41,6 +53,8 @@ public sealed class Job
     /// <summary>Cancelled by an explicit cancel, the deadline, a disconnect (sync/SSE) or shutdown.</summary>
     public CancellationToken Token => _cts.Token;
     public Task Finished => _finished.Task;
+    /// <summary>Sees every event as it is emitted, under the job's lock (a shared store writes them out).</summary>
+    public Action<JobEvent>? Observer { get; set; }
     public bool IsFinished => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
     public TimeSpan QueueTime => (StartedAt ?? FinishedAt ?? DateTimeOffset.UtcNow) - CreatedAt;
     public TimeSpan InferenceTime => StartedAt is { } s ? (FinishedAt ?? DateTimeOffset.UtcNow) - s : TimeSpan.Zero;
@@ -50,20 +64,37 @@ public sealed class Job
         get { lock (_gate) return _images.ToArray(); }
     }
 
-    /// <summary>Events from now on, for the one streaming client of this job (open it before queueing).</summary>
-    public ChannelReader<JobEvent> OpenEvents()
+    /// <summary>The job's events after the first <paramref name="skip"/> (an SSE client's Last-Event-ID), then every
+    /// new one until the terminal event; the nth event of a job is the same on every replica.</summary>
+    public ChannelReader<JobEvent> Subscribe(int skip = 0)
     {
+        var channel = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
         lock (_gate)
         {
-            _events ??= Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
-            return _events.Reader;
+            foreach (var e in _log.Skip(skip)) channel.Writer.TryWrite(e);
+            if (IsFinished) channel.Writer.TryComplete();
+            else _subscribers.Add(channel.Writer);
         }
+        return channel.Reader;
     }
 
     public void Publish(JobEvent e)
     {
         lock (_gate)
-            if (!IsFinished) _events?.Writer.TryWrite(e);
+            if (!IsFinished) Emit(e);
+    }
+
+    /// <summary>Appends to the log and hands the event to subscribers and the observer; callers hold the lock.</summary>
+    void Emit(JobEvent e)
+    {
+        _log.Add(e);
+        foreach (var subscriber in _subscribers) subscriber.TryWrite(e);
+        if (e.IsTerminal)
+        {
+            foreach (var subscriber in _subscribers) subscriber.TryComplete();
+            _subscribers.Clear();
+        }
+        Observer?.Invoke(e);
     }
 
     /// <summary>Asks the job to stop; the first reason is the one reported. False when it already finished otherwise.</summary>
@@ -90,7 +121,7 @@ public sealed class Job
             State = JobState.Running;
             Device = device;
             StartedAt = DateTimeOffset.UtcNow;
-            _events?.Writer.TryWrite(new StartedEvent(Id, device, QueueTime.TotalSeconds));
+            Emit(new StartedEvent(Id, device, QueueTime.TotalSeconds));
             return true;
         }
     }
@@ -108,7 +139,7 @@ public sealed class Job
         {
             if (IsFinished) return;
             _images.Add(image);
-            _events?.Writer.TryWrite(new ImageEvent(image));
+            Emit(new ImageEvent(image));
         }
     }
 
@@ -145,8 +176,60 @@ public sealed class Job
             JobEvent terminal = error is var (type, message)
                 ? new ErrorEvent(Id, type, message)
                 : new CompletedEvent(Id, TimingsInSeconds());
-            _events?.Writer.TryWrite(terminal);
-            _events?.Writer.TryComplete();
+            Emit(terminal);
+        }
+        _deadline.Dispose();
+        _finished.TrySetResult();
+    }
+
+    /// <summary>
+    /// Replays an event written by the replica that runs the job (a shared store's copy of it): the same log, state,
+    /// images and outcome as there. A job that went back to the queue (its runner's lease expired) starts over.
+    /// </summary>
+    public void Apply(JobEvent e, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            if (IsFinished) return;
+            switch (e)
+            {
+                case QueuedEvent when State == JobState.Running:
+                    State = JobState.Queued;
+                    StartedAt = null;
+                    Device = null;
+                    Progress = default;
+                    _images.Clear();
+                    break;
+                case StartedEvent s:
+                    State = JobState.Running;
+                    Device = s.Device;
+                    StartedAt = at;
+                    break;
+                case ProgressEvent p:
+                    Progress = (p.Step, p.Total);
+                    break;
+                case ImageEvent i:
+                    _images.RemoveAll(x => x.Index == i.Image.Index);
+                    _images.Add(i.Image);
+                    break;
+                case CompletedEvent c:
+                    Timings = new StageTimings(TimeSpan.FromSeconds(c.Timings.Encode), TimeSpan.FromSeconds(c.Timings.Denoise),
+                        TimeSpan.FromSeconds(c.Timings.Decode), TimeSpan.FromSeconds(c.Timings.EncodePng));
+                    _images.Sort((a, b) => a.Index.CompareTo(b.Index));
+                    break;
+            }
+            if (!e.IsTerminal)
+            {
+                Emit(e);
+                return;
+            }
+            (State, Error) = e is ErrorEvent error
+                ? (error.Type == JobErrorTypes.GenerationFailed ? JobState.Failed : JobState.Cancelled, (error.Type, error.Message))
+                : (JobState.Succeeded, ((string, string)?)null);
+            if (e is ErrorEvent err) _cancelReason ??= err.Type;
+            FinishedAt = at;
+            if (State != JobState.Succeeded) _images.Clear();
+            Emit(e);
         }
         _deadline.Dispose();
         _finished.TrySetResult();
@@ -160,7 +243,7 @@ public sealed class Job
             t.Denoise.TotalSeconds, t.Decode.TotalSeconds, t.EncodePng.TotalSeconds);
     }
 
-    static string CancelMessage(string reason) => reason switch
+    public static string CancelMessage(string reason) => reason switch
     {
         JobErrorTypes.DeadlineExceeded => "The job's deadline passed before it finished.",
         JobErrorTypes.ClientDisconnected => "The client disconnected.",

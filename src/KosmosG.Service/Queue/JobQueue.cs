@@ -4,10 +4,10 @@ using Microsoft.Extensions.Options;
 namespace KosmosG.Service.Queue;
 
 /// <summary>
-/// The bounded FIFO of jobs waiting for a device worker. Workers block in <see cref="Take"/> on their own threads;
+/// The in-process queue (no KosmosG:Jobs:Redis). Workers block in <see cref="Take"/> on their own threads;
 /// a job cancelled while waiting leaves the queue at once (its slot is free again).
 /// </summary>
-public sealed class JobQueue(IOptions<KosmosGOptions> options)
+public sealed class JobQueue(IOptions<KosmosGOptions> options, Webhooks.WebhookSender webhooks) : IJobQueue
 {
     readonly object _gate = new();
     readonly LinkedList<Job> _items = new();
@@ -15,15 +15,16 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
 
     public int Capacity => _capacity;
 
-    public int Count
+    public Task<int> CountAsync()
     {
-        get { lock (_gate) return _items.Count; }
+        lock (_gate) return Task.FromResult(_items.Count);
     }
 
-    public bool IsFull => Count >= _capacity;
+    public Task<bool> TryEnqueueAsync(Job job) => Task.FromResult(TryEnqueue(job));
 
-    /// <summary>Adds the job at the back; false when the queue is full.</summary>
-    public bool TryEnqueue(Job job)
+    public Task<int> PositionOfAsync(Job job) => Task.FromResult(PositionOf(job));
+
+    bool TryEnqueue(Job job)
     {
         lock (_gate)
         {
@@ -34,11 +35,11 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
             Monitor.PulseAll(_gate);
         }
         job.Token.Register(() => Remove(job));
+        job.Finished.ContinueWith(_ => webhooks.Notify(job), TaskScheduler.Default);
         return true;
     }
 
-    /// <summary>1-based position of a waiting job, 0 when it is not waiting.</summary>
-    public int PositionOf(Job job)
+    int PositionOf(Job job)
     {
         lock (_gate)
         {
@@ -49,7 +50,6 @@ public sealed class JobQueue(IOptions<KosmosGOptions> options)
         }
     }
 
-    /// <summary>Blocks the calling (worker) thread until a job arrives, or returns null once <paramref name="stop"/> fires.</summary>
     public Job? Take(CancellationToken stop)
     {
         using var wake = stop.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });

@@ -7,4 +7,7 @@ public sealed record JobTerms
 {
     [Description("Cancel the job if it has not finished this many seconds after acceptance (queue wait included; up to KosmosG:Deadline:MaxSeconds). Example: 120.")]
     public double? DeadlineSeconds { get; init; }
+
+    [Description("Called with a signed POST when the job ends (hosts allowed by KosmosG:Webhooks:AllowedHosts only). Example: \"https://hooks.example.com/kosmosg\".")]
+    public string? WebhookUrl { get; init; }
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
 using System.Threading.RateLimiting;
 using KosmosG.Service.Api;
 using KosmosG.Service.Observability;
@@ -9,7 +11,7 @@ namespace KosmosG.Service.Security;
 
 public static class SecurityRegistration
 {
-    /// <summary>Bearer API keys (when any are configured) and the per-key fixed-window limit on generation requests.</summary>
+    /// <summary>Forwarded headers from the configured proxies (KosmosG:Proxy), bearer API keys (when any are configured) and the per-key fixed-window limit on generation requests.</summary>
     public static IServiceCollection AddKosmosGSecurity(this IServiceCollection services)
     {
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -22,6 +24,13 @@ public static class SecurityRegistration
                 if (kosmos.Value.Auth.Keys.Length > 0) policy.RequireAuthenticatedUser();
                 else policy.RequireAssertion(_ => true);
             }));
+
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<KosmosGOptions>>((forwarded, kosmos) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            foreach (var proxy in kosmos.Value.Proxy.KnownProxies) forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            foreach (var network in kosmos.Value.Proxy.KnownNetworks) forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+        });
 
         services.AddRateLimiter(limiter =>
         {

@@ -15,7 +15,7 @@ namespace KosmosG.Service.Workers;
 public sealed class DeviceWorker
 {
     readonly IImageGeneratorFactory _factory;
-    readonly JobQueue _queue;
+    readonly IJobQueue _queue;
     readonly ModelCatalog _catalog;
     readonly ServiceMetrics _metrics;
     readonly ILogger _logger;
@@ -26,7 +26,7 @@ public sealed class DeviceWorker
     readonly ProgressWatch _progress;
     IImageGenerator? _generator;
 
-    public DeviceWorker(string device, KosmosGOptions options, IImageGeneratorFactory factory, JobQueue queue, ModelCatalog catalog,
+    public DeviceWorker(string device, KosmosGOptions options, IImageGeneratorFactory factory, IJobQueue queue, ModelCatalog catalog,
         ServiceMetrics metrics, ILogger logger, Action<DeviceWorker> onFatal)
     {
         Device = device;

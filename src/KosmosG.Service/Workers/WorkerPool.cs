@@ -15,7 +15,7 @@ namespace KosmosG.Service.Workers;
 public sealed class WorkerPool(
     IOptions<KosmosGOptions> options,
     IImageGeneratorFactory factory,
-    JobQueue queue,
+    IJobQueue queue,
     IJobStore store,
     ModelCatalog catalog,
     ServiceMetrics metrics,

@@ -37,14 +37,14 @@ public static class Call
     public static async Task<JsonObject> JobAsync(this HttpClient client, string id) =>
         await (await client.GetAsync($"/v1/jobs/{id}")).JsonAsync();
 
-    public static async Task<JsonObject> FinishedJobAsync(this HttpClient client, string id)
+    public static async Task<JsonObject> FinishedJobAsync(this HttpClient client, string id, double seconds = 10)
     {
         JsonObject job = null!;
         await Wait.UntilAsync(async () =>
         {
             job = await client.JobAsync(id);
             return (string?)job["state"] is "succeeded" or "failed" or "cancelled";
-        }, $"job {id} to finish");
+        }, $"job {id} to finish", seconds);
         return job;
     }
 

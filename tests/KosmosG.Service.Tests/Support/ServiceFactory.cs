@@ -30,6 +30,8 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     public TestGeneratorOptions Generator { get; } = new();
     public TestGeneratorFactory Generators { get; }
+    /// <summary>More service registrations for one test (e.g. a startup filter standing in for the network).</summary>
+    public Action<IServiceCollection>? ExtraServices { get; set; }
     /// <summary>False: the real model loader, for KosmosG:Model:Path set to a real model folder.</summary>
     public bool UseTestGenerator { get; set; } = true;
 
@@ -49,12 +51,15 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(Settings));
         builder.ConfigureLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Warning));
-        if (UseTestGenerator)
-            builder.ConfigureTestServices(services =>
+        builder.ConfigureTestServices(services =>
+        {
+            if (UseTestGenerator)
             {
                 services.RemoveAll<IImageGeneratorFactory>();
                 services.AddSingleton<IImageGeneratorFactory>(Generators);
-            });
+            }
+            ExtraServices?.Invoke(services);
+        });
     }
 
     /// <summary>A client once /health/ready says 200 (models loaded and warmed up); real models get longer.</summary>

@@ -8,14 +8,15 @@ using Microsoft.Extensions.Options;
 namespace KosmosG.Service.Api.Requests;
 
 /// <summary>A checked request with its pixels, and how long the job may take.</summary>
-public sealed record GenerationOrder(GenerationRequest Request, TimeSpan Deadline);
+public sealed record GenerationOrder(GenerationRequest Request, TimeSpan Deadline, string? Webhook);
 
 /// <summary>
 /// Starts a request from the loaded model's card and turns what the readers filled in into a
 /// <see cref="GenerationOrder"/>: the configured limits, then the image count and sizes (before any image is
 /// decoded), the images, and last the model's own checks from its card. Every refusal names the field.
 /// </summary>
-public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageIntake intake, ModelCatalog catalog, RequestFields fields)
+public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageIntake intake, ModelCatalog catalog, RequestFields fields,
+    Webhooks.WebhookSender webhooks)
 {
     readonly KosmosGOptions _options = options.Value;
 
@@ -44,6 +45,9 @@ public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageInt
             throw ApiProblemException.Invalid(deadlineField,
                 $"{deadlineField} must be above 0 and at most {_options.Deadline.MaxSeconds} (got {deadline}).");
 
+        if (draft.Terms.WebhookUrl is { } webhook && webhooks.Refusal(webhook) is { } refusal)
+            throw ApiProblemException.Invalid(fields.NameOf(nameof(draft.Terms.WebhookUrl)), refusal);
+
         var maxImages = Math.Min(l.MaxImages, info.AcceptsImages ? info.MaxImages : 0);
         if (draft.Images.Count > maxImages)
             throw ApiProblemException.Invalid(fields.Images, info.AcceptsImages
@@ -67,6 +71,6 @@ public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageInt
         draft.Images = [];
 
         draft.Card.Validator.Validate(request);
-        return new GenerationOrder(request, TimeSpan.FromSeconds(deadline));
+        return new GenerationOrder(request, TimeSpan.FromSeconds(deadline), draft.Terms.WebhookUrl);
     }
 }

@@ -9,7 +9,7 @@ public sealed class EventStreamResponder(JsonSerializerOptions json) : IGenerati
 {
     ChannelReader<JobEvent>? _events;
 
-    public void Attach(Job job) => _events = job.OpenEvents();
+    public void Attach(Job job) => _events = job.Subscribe();
 
     public async Task RespondAsync(HttpContext http, Job job)
     {

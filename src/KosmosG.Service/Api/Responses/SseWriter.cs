@@ -20,10 +20,12 @@ public static class SseWriter
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    public static async Task StreamAsync(HttpResponse response, ChannelReader<JobEvent> events, JsonSerializerOptions json, CancellationToken ct)
+    /// <summary>Writes events until the terminal one; the first gets id <paramref name="skipped"/> + 1 (ids are the
+    /// events' positions in the job's log, so a client resuming with Last-Event-ID gets the ids it would have).</summary>
+    public static async Task StreamAsync(HttpResponse response, ChannelReader<JobEvent> events, JsonSerializerOptions json, CancellationToken ct, int skipped = 0)
     {
         await response.Body.FlushAsync(ct);
-        var id = 0;
+        var id = skipped;
         Task<bool>? wait = null;
         while (true)
         {
