@@ -16,7 +16,9 @@ public static class ToyEvalCommand
 {
     public const string Usage =
         "kosmosg eval toy [--model DIR] [--count N] [--seed S] [--steps K] [--guidance G] [--scheduler dpms|pndm|ddim|euler|euler-a]\n" +
-        "                 [--grid FILE.png] [--json FILE.json]";
+        "                 [--grid FILE.png] [--json FILE.json] [--parts base,controlnet,lora] [--adapter-count N]";
+
+    public const int DefaultAdapterCount = 24;
 
     /// <summary>Two prompts of every (layout, background) pair (see <see cref="ToyEvalPrompts.Select"/>).</summary>
     public const int DefaultCount = 42;
@@ -26,7 +28,7 @@ public static class ToyEvalCommand
     public static int Run(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         if (args.Count == 0 || args[0] != "toy") throw new UsageException("eval needs a target: toy or dreambench");
-        var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json"]);
+        var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json", "--parts", "--adapter-count"]);
         var seed = a.Int("--seed", 0, int.MaxValue) ?? 0;
         var available = ToyEvalPrompts.ZeroShot(seed).Count;
         var count = a.Int("--count", 1, available) ?? Math.Min(DefaultCount, available);
@@ -42,6 +44,13 @@ public static class ToyEvalCommand
         var gridPath = a.String("--grid");
         var jsonPath = a.String("--json");
         var folder = OpenModelFolder(a.String("--model") ?? DefaultModel.Path());
+        var parts = (a.String("--parts") ?? "base,controlnet,lora").Split(',');
+        if (parts.Length == 0 || parts.Any(p => p is not ("base" or "controlnet" or "lora")))
+            throw new UsageException($"--parts takes base, controlnet and/or lora separated by commas, got '{a.String("--parts")}'");
+        var adapterCount = a.Int("--adapter-count", 1, 10_000) ?? DefaultAdapterCount;
+        // The adapter parts run when the model folder has the demo adapters (controlnets/canny, loras/large.safetensors).
+        var controlNet = parts.Contains("controlnet") && Directory.Exists(Path.Combine(folder.Root, "controlnets", ToyAdapterEval.ControlNetName));
+        var lora = parts.Contains("lora") && File.Exists(Path.Combine(folder.Root, "loras", ToyAdapterEval.LoraName + ".safetensors"));
         var cases = ToyEvalPrompts.Select(count, seed);
         var referenceProblem = ReferenceProblem(folder);
 
@@ -51,6 +60,8 @@ public static class ToyEvalCommand
         {
             var d = pipeline.Info.Defaults;
             settings = new ToyEvalSettings(pipeline.Info.Name, seed, steps ?? d.Steps, guidance ?? d.GuidanceScale, scheduler ?? d.Scheduler, d.Width, d.Height);
+            ToyAdapterEval.Run(pipeline, settings, adapterCount, controlNet, lora, cancellationToken);
+            if (!parts.Contains("base")) return 0;
             model = Evaluate(pipeline, cases, settings, "kosmos-g", cancellationToken);
         }
         ToyEvalReport? reference = null;

@@ -5,7 +5,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace KosmosG.ToyWorld;
 
 /// <summary>Writes an RgbImage as an 8-bit RGB PNG (until a shared KosmosG.Imaging PNG encoder exists).</summary>
-internal static class ToyPngFile
+public static class ToyPngFile
 {
     public static void Save(RgbImage image, string path)
     {

@@ -14,7 +14,7 @@ namespace KosmosG.Training.Alignment;
 /// Stage 2 (image-decoder aligning): only AlignerNet M and N train; the MLLM, vision tower, connector and the SD
 /// CLIP text encoder that provides the target are frozen (requires_grad false, not in the optimizer).
 /// </summary>
-public sealed class AlignmentObjective : ITrainingObjective<CaptionExample, CaptionBatch>
+public sealed class AlignmentObjective : IKosmosGObjective<CaptionExample, CaptionBatch>
 {
     readonly ClipTextTargets _targets;
     readonly KosmosGPromptBuilder _prompts;

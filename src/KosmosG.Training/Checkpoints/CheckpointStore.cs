@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace KosmosG.Training.Checkpoints;
 
 /// <summary>
-/// Checkpoints under an output folder: <c>step-0000120/</c> is a complete KOSMOS-G model folder (config.json,
-/// model.safetensors, sentencepiece.bpe.model, dict.txt, sd/) that the service and CLI load directly, plus
+/// Checkpoints under an output folder: <c>step-0000120/</c> holds what the trainer produces (<see cref="ICheckpointContent"/>:
+/// a complete KOSMOS-G model folder, or an adapter the service loads by name), plus
 /// <c>training/</c> (optimizer.bin: AdamW moments and step counts; state.json: <see cref="TrainingState"/>).
 /// <c>latest.txt</c> names the newest complete checkpoint; a checkpoint is written under a temporary name and
 /// renamed, so an interrupted save never replaces a good one.
@@ -48,12 +48,10 @@ public sealed class CheckpointStore
     }
 
     /// <summary>
-    /// Writes one checkpoint. Weights: every tensor of <paramref name="modelState"/> (module state-dict order);
-    /// trainable ones from the fp32 <paramref name="masters"/>; frozen ones copied unchanged from
-    /// <paramref name="frozenSource"/> when it holds them (so bf16/fp16 training never rounds frozen weights).
+    /// Writes one checkpoint: <paramref name="content"/> writes the weights (and whatever makes the folder usable), then
+    /// the optimizer state and <paramref name="state"/> go to training/.
     /// </summary>
-    public string Save(TrainingState state, KosmosGModelFolder source, IEnumerable<KeyValuePair<string, Tensor>> modelState,
-        IEnumerable<KeyValuePair<string, Tensor>> masters, SafeTensorsFile? frozenSource, Action<string> saveOptimizer)
+    public string Save(TrainingState state, ICheckpointContent content, IEnumerable<KeyValuePair<string, Tensor>> masters, Action<string> saveOptimizer)
     {
         Directory.CreateDirectory(OutputDir);
         var name = FolderName(state.Step);
@@ -61,45 +59,14 @@ public sealed class CheckpointStore
         var tmp = final + ".partial";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(Path.Combine(tmp, TrainingFolder));
-
-        var masterMap = masters.ToDictionary(kv => kv.Key, kv => kv.Value);
-        var owned = new List<Tensor>();
-        var tensors = new List<KeyValuePair<string, Tensor>>();
-        foreach (var (key, tensor) in modelState)
-        {
-            if (masterMap.TryGetValue(key, out var master)) tensors.Add(new(key, master));
-            else if (frozenSource is not null && frozenSource.Contains(key) && frozenSource.Info(key).Shape.SequenceEqual(tensor.shape))
-            {
-                var original = frozenSource.Read(key);
-                owned.Add(original);
-                tensors.Add(new(key, original));
-            }
-            else tensors.Add(new(key, tensor));
-        }
-        try
-        {
-            SafeTensorsWriter.Save(Path.Combine(tmp, KosmosGModelFolder.WeightsFile), tensors, new Dictionary<string, string>
-            {
-                ["format"] = "pt",
-                ["kosmosg.stage"] = state.Stage,
-                ["kosmosg.step"] = state.Step.ToString(CultureInfo.InvariantCulture),
-            });
-        }
-        finally
-        {
-            foreach (var t in owned) t.Dispose();
-        }
-        File.Copy(source.ConfigPath, Path.Combine(tmp, KosmosGModelFolder.ConfigFile));
-        File.Copy(source.SentencePiecePath, Path.Combine(tmp, KosmosGModelFolder.SentencePieceFile));
-        File.Copy(source.DictionaryPath, Path.Combine(tmp, KosmosGModelFolder.DictionaryFile));
-        LinkStableDiffusion(source.StableDiffusionDir, Path.Combine(tmp, KosmosGModelFolder.StableDiffusionFolder));
+        content.Write(tmp, state, masters);
         saveOptimizer(Path.Combine(tmp, TrainingFolder, OptimizerFile));
         state.Save(Path.Combine(tmp, TrainingFolder, StateFile));
 
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(tmp, final);
         File.WriteAllText(Path.Combine(OutputDir, LatestFile), name + "\n");
-        Prune(name, source.Root);
+        Prune(name, content.SourceDir);
         return final;
     }
 
@@ -125,10 +92,10 @@ public sealed class CheckpointStore
         foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
-    void Prune(string newest, string source)
+    void Prune(string newest, string? source)
     {
         if (Keep <= 0) return;
-        var sourceDir = Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar);
+        var sourceDir = source is null ? null : Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar);
         var old = Directory.GetDirectories(OutputDir, "step-*")
             .Where(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar) != sourceDir)
             .Select(Path.GetFileName)

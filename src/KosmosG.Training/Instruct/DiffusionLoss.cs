@@ -14,9 +14,12 @@ namespace KosmosG.Training.Instruct;
 /// </summary>
 public static class DiffusionLoss
 {
-    public static Tensor Compute(UNet2DConditionModel unet, DDPMScheduler noiseScheduler, Tensor latents, Tensor noise, Tensor timesteps, Tensor condition)
+    public static Tensor Compute(UNet2DConditionModel unet, DDPMScheduler noiseScheduler, Tensor latents, Tensor noise, Tensor timesteps, Tensor condition) =>
+        Compute(noiseScheduler, latents, noise, timesteps, noisy => unet.forward(noisy.to(condition.dtype), timesteps, condition));
+
+    /// <param name="predict">The denoiser's prediction for the float32 noisy latents (e.g. a U-Net with ControlNet residuals).</param>
+    public static Tensor Compute(DDPMScheduler noiseScheduler, Tensor latents, Tensor noise, Tensor timesteps, Func<Tensor, Tensor> predict)
     {
-        var dtype = condition.dtype;
         var clean = latents.to(ScalarType.Float32);
         var epsilon = noise.to(ScalarType.Float32);
         var noisy = noiseScheduler.AddNoise(clean, epsilon, timesteps);
@@ -26,7 +29,7 @@ public static class DiffusionLoss
             "v_prediction" => noiseScheduler.GetVelocity(clean, epsilon, timesteps),
             _ => clean,
         };
-        var prediction = unet.forward(noisy.to(dtype), timesteps, condition);
+        var prediction = predict(noisy);
         var perSample = (prediction.to(ScalarType.Float32) - target).square().mean([1, 2, 3]);
         return perSample.sum() / latents.shape[0];
     }

@@ -44,7 +44,7 @@ public sealed record InstructSettings
 /// train through the diffusion loss of the frozen SD U-Net; the rest of the vision tower and the U-Net/VAE are
 /// frozen (requires_grad false, not in the optimizer).
 /// </summary>
-public sealed class InstructObjective : ITrainingObjective<InstructExample, InstructBatch>
+public sealed class InstructObjective : IKosmosGObjective<InstructExample, InstructBatch>
 {
     readonly UNet2DConditionModel _unet;
     readonly AutoencoderKL _vae;

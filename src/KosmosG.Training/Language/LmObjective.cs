@@ -17,7 +17,7 @@ namespace KosmosG.Training.Language;
 /// through the MLLM's tied output projection. The vision tower, connector and MLLM train; the AlignerNet is
 /// not part of this stage (frozen, not in the optimizer).
 /// </summary>
-public sealed class LmObjective : ITrainingObjective<LmExample, LmBatch>
+public sealed class LmObjective : IKosmosGObjective<LmExample, LmBatch>
 {
     readonly KosmosGPromptBuilder _prompts;
     readonly ClipImagePreprocessor _preprocessor;

@@ -15,11 +15,16 @@ public sealed record ObjectiveOutput(Tensor Loss, IReadOnlyDictionary<string, do
 /// </summary>
 public interface ITrainingObjective<TExample, TBatch> : IDisposable
 {
-    /// <summary>"align" or "instruct" (recorded in checkpoints; a resume must match).</summary>
+    /// <summary>"align", "instruct", "lora", "controlnet" (recorded in checkpoints; a resume must match).</summary>
     string Stage { get; }
-    KosmosGModel Model { get; }
     IReadOnlyList<NamedParameter> Trainable { get; }
     TBatch Build(IReadOnlyList<TExample> examples, IReadOnlyList<Random> random);
     int Count(TBatch batch);
     ObjectiveOutput Forward(TBatch batch, Generator generator);
+}
+
+/// <summary>A KOSMOS-G training stage: its product is the whole model.</summary>
+public interface IKosmosGObjective<TExample, TBatch> : ITrainingObjective<TExample, TBatch>
+{
+    KosmosGModel Model { get; }
 }

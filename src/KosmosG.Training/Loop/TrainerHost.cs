@@ -13,8 +13,16 @@ public static class TrainerHost
 {
     public delegate TrainingResult StageRunner(CommandLine commandLine, TrainingOptions options, KosmosGModelFolder modelFolder, CancellationToken stop);
 
+    /// <summary>Runs on the folder the model loads from (the start model, or the checkpoint to resume).</summary>
     public static int Main(string[] args, string name, string description, string stageUsage,
-        IReadOnlyCollection<string> stageValueFlags, IReadOnlyCollection<string> stageSwitches, StageRunner run)
+        IReadOnlyCollection<string> stageValueFlags, IReadOnlyCollection<string> stageSwitches, StageRunner run) =>
+        Main(args, name, description, stageUsage, stageValueFlags, stageSwitches, (commandLine, options, stop) =>
+            run(commandLine, options, KosmosGModelFolder.Open(options.Resume is null ? options.ModelDir : CheckpointStore.ResolveResume(options.Resume)), stop));
+
+    /// <summary>Adapter trainers: the base model is always --model; a resume only restores the adapter.</summary>
+    public static int Main(string[] args, string name, string description, string stageUsage,
+        IReadOnlyCollection<string> stageValueFlags, IReadOnlyCollection<string> stageSwitches,
+        Func<CommandLine, TrainingOptions, CancellationToken, TrainingResult> run)
     {
         var usage = $"{name}: {description}\n\nusage: {name} --model DIR --data FILE --out DIR --steps N --batch-size N [options]\n\n" +
                     TrainingOptions.Usage + "\n\n" + stageUsage.Trim('\n');
@@ -40,8 +48,7 @@ public static class TrainerHost
                 var options = TrainingOptions.Parse(commandLine);
                 if (options.Compute.DType == TorchSharp.torch.ScalarType.Float16 && options.Compute.Device.type == TorchSharp.DeviceType.CPU)
                     Console.Error.WriteLine("warning: fp16 on the CPU is very slow (libtorch has few fp16 CPU kernels; U-Net steps can take minutes): use --dtype bf16 there");
-                var modelDir = options.Resume is null ? options.ModelDir : CheckpointStore.ResolveResume(options.Resume);
-                var result = run(commandLine, options, KosmosGModelFolder.Open(modelDir), cancel.Token);
+                var result = run(commandLine, options, cancel.Token);
                 Console.WriteLine(result.Interrupted
                     ? $"stopped at step {result.Step}; resume with --resume {result.LastCheckpoint}"
                     : $"done: {result.Step} updates, loss {result.FirstLoss:0.#####} -> {result.LastLoss:0.#####}; model folder {result.LastCheckpoint}");

@@ -3,7 +3,6 @@ using KosmosG.Training.Checkpoints;
 using KosmosG.Training.Data;
 using KosmosG.Training.Optimization;
 using KosmosG.Training.Reporting;
-using KosmosG.Weights;
 using static TorchSharp.torch;
 
 namespace KosmosG.Training.Loop;
@@ -22,19 +21,27 @@ public sealed class TrainingRunner<TExample, TBatch>
     readonly ITrainingObjective<TExample, TBatch> _objective;
     readonly IReadOnlyList<TExample> _train;
     readonly IReadOnlyList<TExample>? _validation;
-    readonly KosmosGModelFolder _source;
+    readonly ICheckpointContent _content;
     readonly TextWriter _console;
 
-    /// <param name="source">The folder the model was loaded from: the start model, or the checkpoint being resumed.</param>
+    /// <param name="content">What each checkpoint holds (a model folder, an adapter) and where a resume reads the masters.</param>
     public TrainingRunner(TrainingOptions options, ITrainingObjective<TExample, TBatch> objective, IReadOnlyList<TExample> train,
-        IReadOnlyList<TExample>? validation, KosmosGModelFolder source, TextWriter console)
+        IReadOnlyList<TExample>? validation, ICheckpointContent content, TextWriter console)
     {
         _options = options;
         _objective = objective;
         _train = train;
         _validation = validation;
-        _source = source;
+        _content = content;
         _console = console;
+    }
+
+    /// <summary>A KOSMOS-G stage: checkpoints are complete model folders.</summary>
+    /// <param name="source">The folder the model was loaded from: the start model, or the checkpoint being resumed.</param>
+    public TrainingRunner(TrainingOptions options, IKosmosGObjective<TExample, TBatch> objective, IReadOnlyList<TExample> train,
+        IReadOnlyList<TExample>? validation, KosmosGModelFolder source, TextWriter console)
+        : this(options, objective, train, validation, new KosmosGCheckpointContent(source, objective.Model), console)
+    {
     }
 
     /// <param name="onUpdate">Called on the training thread after every update with the new step count (e.g. to
@@ -44,10 +51,9 @@ public sealed class TrainingRunner<TExample, TBatch>
         if (_options.Threads is int threads) set_num_threads(threads);
         var opts = _options;
         var store = new CheckpointStore(opts.OutputDir, opts.Keep);
-        using var frozenSource = SafeTensorsFile.Open(_source.WeightsPath);
         using var optimizer = new MixedPrecisionOptimizer(_objective.Trainable, opts.Optimizer, opts.CreateLossScaler());
         using var reporter = new ProgressReporter(_console, Path.Combine(opts.OutputDir, "metrics.jsonl"), opts.Steps);
-        var state = Resume(optimizer, frozenSource, reporter);
+        var state = Resume(optimizer, reporter);
         var sampler = new EpochSampler(_train.Count, opts.Seed);
         var schedule = opts.Schedule;
         using var generator = new Generator(0, CPU);
@@ -56,7 +62,7 @@ public sealed class TrainingRunner<TExample, TBatch>
 
         string Save()
         {
-            lastCheckpoint = store.Save(state, _source, _objective.Model.state_dict(), optimizer.MasterWeights, frozenSource, optimizer.SaveState);
+            lastCheckpoint = store.Save(state, _content, optimizer.MasterWeights, optimizer.SaveState);
             reporter.Checkpoint(state.Step, lastCheckpoint);
             return lastCheckpoint;
         }
@@ -120,7 +126,7 @@ public sealed class TrainingRunner<TExample, TBatch>
     TBatch BuildTrain(IReadOnlyList<SampleRef> samples) =>
         _objective.Build(samples.Select(s => _train[s.Example]).ToList(), samples.Select(s => s.CreateRandom(_options.Seed)).ToList());
 
-    TrainingState Resume(MixedPrecisionOptimizer optimizer, SafeTensorsFile weights, ProgressReporter reporter)
+    TrainingState Resume(MixedPrecisionOptimizer optimizer, ProgressReporter reporter)
     {
         var settings = _options.ResumeSettings();
         if (_options.Resume is null)
@@ -132,7 +138,7 @@ public sealed class TrainingRunner<TExample, TBatch>
         var changed = settings.Where(kv => state.Settings.GetValueOrDefault(kv.Key) != kv.Value)
             .Select(kv => $"{kv.Key} {state.Settings.GetValueOrDefault(kv.Key) ?? "?"} -> {kv.Value}").ToList();
         if (changed.Count > 0) reporter.Message("warning: settings differ from the checkpoint, the resumed run will not match an uninterrupted one: " + string.Join(", ", changed));
-        optimizer.LoadMasters(weights);
+        _content.LoadMasters(optimizer, dir);
         optimizer.LoadState(Path.Combine(dir, CheckpointStore.TrainingFolder, CheckpointStore.OptimizerFile));
         if (optimizer.Scaler is not null && state.LossScale is double scale) optimizer.Scaler.Restore(scale, state.LossScaleCleanUpdates);
         reporter.Message($"resumed from {dir} at step {state.Step} ({state.Data})");

@@ -1,0 +1,31 @@
+using KosmosG.Training.Loop;
+using static TorchSharp.torch;
+
+namespace KosmosG.Training.Adapters;
+
+/// <summary>The flags both adapter trainers add to the shared ones.</summary>
+public static class AdapterCommandLine
+{
+    public const string Usage = """
+          --model DIR          the base model (required, also with --resume): a KOSMOS-G folder (conditions from KOSMOS-G,
+                               prompts may hold <i> subject images) or an SD v1.x diffusers folder (CLIP text conditions)
+          --cfg-dropout P      probability of training on the unconditional condition (default 0.1)
+          --drop-entity-word P KOSMOS-G compositions: probability of replacing an entity's words by its image (default 0.5)
+          --resolution N       target image side (default: U-Net sample size x VAE factor, i.e. 512 for SD v1.5)
+          --latent-mean        train on VAE posterior means instead of samples (U-Nets trained on means, like the demo's)
+          --save-dtype fp32|fp16  dtype of the written adapter (default fp32; resumes always use the fp32 masters)
+        """;
+
+    public static readonly string[] ValueFlags = ["--cfg-dropout", "--drop-entity-word", "--resolution", "--save-dtype"];
+    public static readonly string[] Switches = ["--latent-mean"];
+
+    public static AdapterSettings Settings(CommandLine cl) => new()
+    {
+        ConditionDropout = cl.Double("--cfg-dropout", 0.1, 0, 1),
+        DropEntityWord = cl.Double("--drop-entity-word", 0.5, 0, 1),
+        Resolution = cl.String("--resolution") is null ? null : cl.Int("--resolution", 512, min: 8),
+        SampleLatents = !cl.Switch("--latent-mean"),
+    };
+
+    public static ScalarType SaveDType(CommandLine cl) => cl.Choice("--save-dtype", "fp32", "fp32", "fp16") == "fp16" ? ScalarType.Float16 : ScalarType.Float32;
+}

@@ -1,0 +1,83 @@
+using KosmosG.Imaging;
+using KosmosG.Models.Diffusion;
+using KosmosG.Pipelines;
+using KosmosG.Training.Data;
+using KosmosG.Training.Instruct;
+using KosmosG.Training.Loop;
+using KosmosG.Training.Optimization;
+using static TorchSharp.torch;
+
+namespace KosmosG.Training.Adapters;
+
+/// <summary>
+/// The denoising loss of an adapter on the frozen U-Net (diffusers' train_text_to_image_lora / train_controlnet):
+/// conditions from the frozen encoder (replaced by the unconditional one with <see cref="AdapterSettings.ConditionDropout"/>),
+/// VAE latents of the target, DDPM noise at a uniform timestep; the subclass says what trains and how the U-Net is called.
+/// </summary>
+public abstract class AdapterObjective : ITrainingObjective<AdapterExample, AdapterBatch>
+{
+    readonly ClipImagePreprocessor _targetPreprocessor;
+    readonly ClipImagePreprocessor _controlPreprocessor;
+    readonly ManifestImages _images = new();
+    readonly AdapterSettings _settings;
+    readonly bool _control;
+
+    protected AdapterObjective(FrozenDiffusion frozen, ComputeOptions compute, AdapterSettings settings, bool control)
+    {
+        Frozen = frozen;
+        Compute = compute;
+        _settings = settings;
+        _control = control;
+        Resolution = settings.Resolution ?? (frozen.Unet.Config.SampleSize is int sample ? sample * frozen.VaeFactor
+            : throw new ArgumentException("the U-Net config has no sample_size: pass the training resolution explicitly"));
+        if (Resolution % frozen.VaeFactor != 0) throw new ArgumentException($"the resolution {Resolution} is not a multiple of the VAE factor {frozen.VaeFactor}");
+        // Targets in [-1, 1] (diffusers' Normalize([0.5], [0.5])); control maps in [0, 1] as the pipelines feed them.
+        _targetPreprocessor = new ClipImagePreprocessor(Resolution, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]);
+        _controlPreprocessor = new ClipImagePreprocessor(Resolution, [0, 0, 0], [1, 1, 1]);
+    }
+
+    protected FrozenDiffusion Frozen { get; }
+    protected ComputeOptions Compute { get; }
+    public int Resolution { get; }
+    public abstract string Stage { get; }
+    public abstract IReadOnlyList<NamedParameter> Trainable { get; }
+
+    public AdapterBatch Build(IReadOnlyList<AdapterExample> examples, IReadOnlyList<Random> random)
+    {
+        var prompts = examples.Select((e, i) => Frozen.Conditions.Prepare(e.Prompt, random[i])).ToList();
+        var targets = examples.Select(e => _images.Pixels(_targetPreprocessor, e.Prompt.TargetPath, e.Prompt.Line)).ToArray();
+        var controls = _control
+            ? examples.Select(e => _images.Pixels(_controlPreprocessor, e.ControlPath ?? throw new InvalidDataException($"manifest line {e.Prompt.Line}: no \"control\" map"), e.Prompt.Line)).ToArray()
+            : null;
+        return new AdapterBatch(prompts, targets, controls, Resolution);
+    }
+
+    public int Count(AdapterBatch batch) => batch.Count;
+
+    public ObjectiveOutput Forward(AdapterBatch batch, Generator generator)
+    {
+        var device = Compute.Device;
+        var n = batch.Count;
+        // Random draws in a fixed order from the per-update generator: dropout, VAE sample, noise, timesteps.
+        var drop = rand(n, generator: generator).lt(_settings.ConditionDropout);
+        var condition = Frozen.Conditions.Encode(batch.Prompts);
+        if (drop.any().item<bool>())
+            condition = where(drop.to(device).view(n, 1, 1), Frozen.Conditions.Unconditional().expand_as(condition), condition);
+        Tensor latents;
+        using (no_grad())
+        {
+            var target = ManifestImages.Stack(batch.Targets, batch.Resolution).to(Frozen.Vae.parameters().First().dtype, device);
+            latents = InstructObjective.EncodeLatents(Frozen.Vae, target, generator, _settings.SampleLatents);
+        }
+        var noise = randn(latents.shape, generator: generator).to(device);
+        var timesteps = randint(0, Frozen.Noise.NumTrainTimesteps, [n], generator: generator).to(device);
+        var control = batch.Controls is null ? null : ManifestImages.Stack(batch.Controls, batch.Resolution).to(Compute.DType, device);
+        var loss = DiffusionLoss.Compute(Frozen.Noise, latents, noise, timesteps, noisy => Predict(noisy.to(Compute.DType), timesteps, condition, control));
+        return new ObjectiveOutput(loss, new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() });
+    }
+
+    /// <summary>The U-Net's prediction with the adapter in place.</summary>
+    protected abstract Tensor Predict(Tensor noisy, Tensor timesteps, Tensor condition, Tensor? control);
+
+    public virtual void Dispose() => Frozen.Dispose();
+}
