@@ -1,5 +1,6 @@
 using KosmosG.Runtime;
 using KosmosG.Service.Api;
+using KosmosG.Service.Api.Responses;
 using KosmosG.Service.Observability;
 using KosmosG.Service.Options;
 using KosmosG.Service.Queue;
@@ -18,6 +19,7 @@ builder.Services
 builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGenerators.Load);
 
 var app = builder.Build();
+app.UseConnectionOrigin();
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseProblemStatusCodePages();

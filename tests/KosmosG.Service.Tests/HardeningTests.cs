@@ -8,11 +8,12 @@ namespace KosmosG.Service.Tests;
 
 /// <summary>
 /// Regressions of the hostile-request campaign (issue 15), through real HTTP on loopback Kestrel: crafted images,
-/// broken framing, null members, seeds at the edge, links, wedged workers, memory held by finished jobs.
+/// broken framing, null members, seeds at the edge, links, wedged workers, memory held by finished jobs. Runs alone:
+/// the memory test reads the process's managed heap, which parallel test classes would fill.
 /// </summary>
+[Collection(HardeningCollection.Name)]
 public sealed class HardeningTests : IAsyncLifetime
 {
-    const string ServicePath = "issue 15: service path, pending refactor";
     readonly ServiceFactory _factory = new(f =>
     {
         f.Generator.MaxImages = 8;
@@ -198,4 +199,10 @@ public sealed class HardeningTests : IAsyncLifetime
         var held = GC.GetTotalMemory(forceFullCollection: true) - baseline;
         Assert.True(held < 24L << 20, $"finished jobs hold {held >> 20} MB");
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HardeningCollection
+{
+    public const string Name = "Hardening (process memory)";
 }

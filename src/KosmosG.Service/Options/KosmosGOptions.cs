@@ -151,9 +151,7 @@ public sealed class ShutdownOptions
 public sealed class ApiOptions
 {
     /// <summary>The service's public address for links it returns (response_format "url"), e.g.
-    /// https://images.example.com/kosmos; empty: trusted forwarded headers, else the address the request arrived on.
+    /// https://images.example.com/kosmos; empty: the scheme and host a trusted proxy (Proxy) forwarded, else the address the request arrived on.
     /// Never the request's Host header, which any client sets.</summary>
     public string PublicBaseUrl { get; set; } = "";
-    /// <summary>Reverse proxies (IP addresses) whose X-Forwarded-Proto / X-Forwarded-Host are believed for links.</summary>
-    public string[] KnownProxies { get; set; } = [];
 }

@@ -79,8 +79,6 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
         Require(o.Shutdown.DrainSeconds >= 0, "Shutdown:DrainSeconds", "must not be negative");
         Require(o.Api.PublicBaseUrl == "" || Uri.TryCreate(o.Api.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
             "Api:PublicBaseUrl", $"'{o.Api.PublicBaseUrl}' is not an absolute http(s) URL");
-        for (var i = 0; i < o.Api.KnownProxies.Length; i++)
-            Require(System.Net.IPAddress.TryParse(o.Api.KnownProxies[i], out _), $"Api:KnownProxies:{i}", $"'{o.Api.KnownProxies[i]}' is not an IP address");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

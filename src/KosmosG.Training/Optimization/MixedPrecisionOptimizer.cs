@@ -11,7 +11,9 @@ public readonly record struct UpdateResult(bool Applied, double GradNorm, double
 /// AdamW over the trainable parameters with fp32 master weights. TorchSharp 0.107 has no autocast and no
 /// GradScaler, so mixed precision is done the way fairseq's FP16Optimizer does it: the model (parameters and
 /// compute) is bf16/fp16, each trainable parameter has an fp32 master copy that the optimizer updates and that is
-/// copied back after every update; fp16 adds dynamic loss scaling. In fp32 the masters are the parameters.
+/// copied back after every update; fp16 adds dynamic loss scaling. In fp32 the masters are the parameters, except
+/// parameters stored with other strides (channels-last conv weights): their masters are contiguous copies, so the
+/// optimizer's moments are contiguous and its state can be saved.
 /// Gradients are clipped on the masters by their total L2 norm.
 /// </summary>
 public sealed class MixedPrecisionOptimizer : IDisposable
@@ -27,11 +29,11 @@ public sealed class MixedPrecisionOptimizer : IDisposable
         _model = trainable;
         _settings = settings;
         Scaler = scaler;
-        _separate = trainable.Select(p => p.Parameter.dtype != ScalarType.Float32).ToArray();
+        _separate = trainable.Select(p => p.Parameter.dtype != ScalarType.Float32 || !p.Parameter.is_contiguous()).ToArray();
         using (no_grad())
         {
             _masters = trainable.Select((p, i) => _separate[i]
-                ? new Parameter(p.Parameter.detach().to(ScalarType.Float32).clone(), requires_grad: true)
+                ? new Parameter(p.Parameter.detach().to(ScalarType.Float32).contiguous().clone(), requires_grad: true)
                 : p.Parameter).ToArray();
         }
         var decay = new List<Parameter>();
