@@ -63,3 +63,9 @@ public sealed record ModelView(
     string Id, string Object, string OwnedBy, string Kind, string Path,
     [property: System.Text.Json.Serialization.JsonPropertyName("dtype")] string DType, bool AcceptsImages, int MaxImages,
     GenerationDefaults Defaults, JsonObject Limits, IReadOnlyList<WorkerStatus> Workers);
+
+[Description("The LoRAs or ControlNets requests can name, sorted.")]
+public sealed record AdapterList(string Object, IReadOnlyList<AdapterView> Data);
+
+[Description("One LoRA or ControlNet: the name a request uses and the folder it is read from.")]
+public sealed record AdapterView(string Name, string Folder);

@@ -1,3 +1,4 @@
+using KosmosG.Adapters;
 using KosmosG.Pipelines;
 
 namespace KosmosG.Service.Options;
@@ -21,6 +22,7 @@ public sealed class KosmosGOptions
     public AuthOptions Auth { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
     public ShutdownOptions Shutdown { get; set; } = new();
+    public AdaptersOptions Adapters { get; set; } = new();
 }
 
 public sealed class ModelOptions
@@ -109,4 +111,23 @@ public sealed class ShutdownOptions
 {
     /// <summary>On shutdown: how long in-flight and queued jobs may still finish before they are cancelled.</summary>
     public double DrainSeconds { get; set; } = 30;
+}
+
+/// <summary>Where requests' LoRAs and ControlNets are found by name (the model folder's loras/ and controlnets/ always),
+/// how many stay loaded per worker, and how many one request may use.</summary>
+public sealed class AdaptersOptions
+{
+    public string[] LoraFolders { get; set; } = [];
+    public string[] ControlNetFolders { get; set; } = [];
+    public int LoraCacheSize { get; set; } = 8;
+    public int ControlNetCacheSize { get; set; } = 4;
+    public int MaxLoras { get; set; } = 8;
+    public int MaxControlNets { get; set; } = 4;
+
+    /// <summary>Core's options; names are never paths in the service.</summary>
+    public AdapterOptions ToCore() => new()
+    {
+        LoraFolders = LoraFolders, ControlNetFolders = ControlNetFolders, AllowPaths = false,
+        LoraCacheSize = LoraCacheSize, ControlNetCacheSize = ControlNetCacheSize, MaxLoras = MaxLoras, MaxControlNets = MaxControlNets,
+    };
 }

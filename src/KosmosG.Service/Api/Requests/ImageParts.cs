@@ -11,9 +11,11 @@ public static class ImageParts
 
     /// <summary>Base64 strings or data URLs; URLs to fetch are refused (no server-side fetching, no SSRF).</summary>
     public static IReadOnlyList<ImagePart> FromStrings(IReadOnlyList<string> images, string name) =>
-        images.Select((s, i) =>
-        {
-            var field = $"{name}[{i}]";
+        images.Select((s, i) => FromString(s, $"{name}[{i}]")).ToList();
+
+    /// <summary>One base64 string or data URL, reported as <paramref name="field"/>.</summary>
+    public static ImagePart FromString(string s, string field)
+    {
             if (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
                 throw ApiProblemException.Invalid(field, $"{field}: URLs are not fetched; send the image bytes as base64 or a data URL.");
             string? type = null;
@@ -32,7 +34,7 @@ public static class ImageParts
                 try { return Convert.FromBase64String(payload); }
                 catch (FormatException) { throw ApiProblemException.Invalid(field, $"{field}: not valid base64."); }
             });
-        }).ToList();
+    }
 
     static byte[] ReadAll(IFormFile file)
     {
