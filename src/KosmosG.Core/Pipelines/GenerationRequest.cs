@@ -53,6 +53,7 @@ public sealed record GenerationRequest
     /// <summary>ControlNets whose residuals are summed in this order; on the wire their images are files or base64
     /// strings, read by the service's image intake like <see cref="Images"/>.</summary>
     [JsonIgnore]
+    [JsonPropertyName("controlnets")]
     public IReadOnlyList<ControlNetRequest> ControlNets { get; init; } = [];
     /// <summary>diffusers' guess_mode: with guidance the ControlNets see only the conditional half, residuals scaled
     /// by logspace(-1, 0, n+1).</summary>

@@ -35,6 +35,8 @@ public sealed class Job
     public string? Device { get; private set; }
     public (int Step, int Total) Progress { get; private set; }
     public (string Type, string Message)? Error { get; private set; }
+    /// <summary>The request field an <see cref="JobErrorTypes.InvalidField"/> error is about.</summary>
+    public string? ErrorField { get; private set; }
     public StageTimings? Timings { get; private set; }
 
     /// <summary>Cancelled by an explicit cancel, the deadline, a disconnect (sync/SSE) or shutdown.</summary>
@@ -127,6 +129,13 @@ public sealed class Job
     }
 
     public void Fail(string message) => Finish(JobState.Failed, (JobErrorTypes.GenerationFailed, message));
+
+    /// <summary>Fails the job because of what the request asked for, which only loading showed (a 400, not a 500).</summary>
+    public void Reject(string field, string message)
+    {
+        ErrorField = field;
+        Finish(JobState.Failed, (JobErrorTypes.InvalidField, message));
+    }
 
     /// <summary>Ends the job as cancelled with the reason given to <see cref="Cancel"/>.</summary>
     public void MarkCancelled() => Finish(JobState.Cancelled, (CancelReason, CancelMessage(CancelReason)));

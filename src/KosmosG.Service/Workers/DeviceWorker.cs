@@ -147,6 +147,11 @@ public sealed class DeviceWorker
             job.MarkCancelled();
             _logger.LogInformation("Job cancelled: {Reason}", job.CancelReason);
         }
+        catch (GenerationRequestException e)
+        {
+            _logger.LogInformation("Job refused on {Device}: {Field}: {Message}", Device, e.Field, e.Message);
+            job.Reject(e.Field, e.Message.Split(" (Parameter")[0]);
+        }
         catch (Exception e)
         {
             _logger.LogError(e, "Job failed on {Device}", Device);

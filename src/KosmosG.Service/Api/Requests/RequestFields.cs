@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using KosmosG.Pipelines;
 using KosmosG.Service.Queue;
@@ -30,7 +31,7 @@ public sealed class RequestFields
         Add<JobTerms>(d => d.Terms);
         Images = Json.PropertyNamingPolicy?.ConvertName(nameof(GenerationRequest.Images)) ?? nameof(GenerationRequest.Images);
         _byProperty[nameof(GenerationRequest.Images)] = Images;
-        ControlNets = Json.PropertyNamingPolicy?.ConvertName(nameof(GenerationRequest.ControlNets)) ?? nameof(GenerationRequest.ControlNets);
+        ControlNets = typeof(GenerationRequest).GetProperty(nameof(GenerationRequest.ControlNets))!.GetCustomAttribute<JsonPropertyNameAttribute>()!.Name;
         _byProperty[nameof(GenerationRequest.ControlNets)] = ControlNets;
     }
 
