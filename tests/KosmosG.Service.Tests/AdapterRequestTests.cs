@@ -72,6 +72,23 @@ public sealed class AdapterRequestTests : IDisposable
         });
         var after = await PngAsync(client, Plain);
 
+        // The same request as a form, the control image as a file part: the same bytes.
+        var form = new MultipartFormDataContent();
+        foreach (var (name, value) in new[] { ("prompt", "a red cube"), ("steps", "2"), ("seed", "5"), ("width", "64"), ("height", "64"),
+                     ("loras", """[{"name": "locon", "scale": 0.8}]"""), ("controlnets", """[{"name": "edges", "conditioning_scale": 0.9}]""") })
+            form.Add(new StringContent(value), name);
+        var file = new ByteArrayContent(Convert.FromBase64String(control));
+        file.Headers.ContentType = new("image/png");
+        form.Add(file, "controlnets[0].image", "edges.png");
+        var formRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/generations") { Content = form };
+        formRequest.Headers.Accept.ParseAdd("image/png");
+        var formResponse = await client.SendAsync(formRequest);
+        Assert.True(formResponse.StatusCode == HttpStatusCode.OK, await formResponse.Content.ReadAsStringAsync());
+        Assert.Equal(adapted, await formResponse.Content.ReadAsByteArrayAsync());
+
+        var json = await (await client.SendAsync(Call.Generation(Plain, "application/json"))).JsonAsync();
+        Assert.Empty(json["warnings"]!.AsArray());
+
         Assert.Equal(before, after);
         Assert.NotEqual(PngFiles.Pixels(before).data<float>().ToArray(), PngFiles.Pixels(adapted).data<float>().ToArray());
         Assert.Contains("<lora:locon:0.8>", PngFiles.Text(adapted)["parameters"]);

@@ -118,11 +118,15 @@ public sealed class Job
         get { lock (_gate) return _images.Count > 0; }
     }
 
-    public void Succeed(StageTimings timings)
+    /// <summary>What the generation did not use as asked (e.g. a LoRA's text-encoder keys under KOSMOS-G).</summary>
+    public IReadOnlyList<string> Warnings { get; private set; } = [];
+
+    public void Succeed(StageTimings timings, IReadOnlyList<string> warnings)
     {
         lock (_gate)
         {
             Timings = timings;
+            Warnings = warnings;
             _images.Sort((a, b) => a.Index.CompareTo(b.Index));
         }
         Finish(JobState.Succeeded, null);

@@ -139,7 +139,7 @@ public sealed class DeviceWorker
         {
             // Each image reached the job through callbacks.Image as it was finished.
             var result = Resilience.Execute(job, ct => generator.Generate(job.Request, callbacks, ct));
-            job.Succeed(result.Timings);
+            job.Succeed(result.Timings, result.Warnings);
             _logger.LogInformation("Job succeeded in {Seconds:F3} s", job.InferenceTime.TotalSeconds);
         }
         catch (OperationCanceledException) when (job.Token.IsCancellationRequested)
