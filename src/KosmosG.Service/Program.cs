@@ -16,7 +16,8 @@ builder.Services
     .AddKosmosGWorkers()
     .AddKosmosGSecurity()
     .AddKosmosGApi();
-builder.Services.AddSingleton<ImageGeneratorLoader>(KosmosG.Pipelines.ImageGenerators.Load);
+builder.Services.AddSingleton<ImageGeneratorLoader>((path, device, dtype, adapters) =>
+    KosmosG.Pipelines.ImageGenerators.Load(path, KosmosG.Pipelines.ComputeOptions.Parse(device, dtype), new KosmosG.Pipelines.ModelLoadOptions { Adapters = adapters }));
 
 var app = builder.Build();
 app.UseConnectionOrigin();
@@ -38,6 +39,7 @@ app.MapGenerations();
 app.MapOpenAiImages();
 app.MapJobs();
 app.MapModels();
+app.MapAdapters();
 
 var workers = app.Services.GetRequiredService<WorkerPool>();
 try

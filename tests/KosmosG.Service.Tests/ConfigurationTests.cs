@@ -16,6 +16,8 @@ public sealed class ConfigurationTests
     [InlineData("Limits:MaxSize", "1020", "KosmosG:Limits:MaxSize")]
     [InlineData("Auth:Keys:0:Sha256", "not-a-hash", "KosmosG:Auth:Keys:0")]
     [InlineData("Deadline:DefaultSeconds", "5000", "KosmosG:Deadline:DefaultSeconds")]
+    [InlineData("Adapters:LoraCacheSize", "0", "KosmosG:Adapters:LoraCacheSize")]
+    [InlineData("Adapters:MaxControlNets", "-1", "KosmosG:Adapters:MaxControlNets")]
     public void A_bad_value_stops_start_up_naming_the_key(string key, string value, string named)
     {
         using var factory = new ServiceFactory(f => f[key] = value);

@@ -9,7 +9,8 @@ namespace KosmosG.Service.Tests;
 public sealed class RequestRecordTests : IAsyncLifetime
 {
     static readonly string[] NativeFields =
-        ["prompt", "negative_prompt", "steps", "guidance_scale", "scheduler", "width", "height", "seed", "n", "preview_every", "deadline_seconds", "webhook_url", "images"];
+        ["prompt", "negative_prompt", "steps", "guidance_scale", "scheduler", "width", "height", "seed", "n", "preview_every", "deadline_seconds", "webhook_url", "images",
+         "loras", "controlnets", "guess_mode"];
 
     readonly ServiceFactory _factory = new();
     HttpClient _client = null!;

@@ -28,13 +28,20 @@ public sealed class AdapterLibrary : IDisposable
         Options = options;
         _compute = compute;
         _unet = unet;
-        Loras = new AssetFolders("loras", options.LoraFolders.Append(Path.Combine(modelDir, LoraFolderName)), LoraExtensions, false, options.AllowPaths);
-        ControlNets = new AssetFolders("controlnets", options.ControlNetFolders.Append(Path.Combine(modelDir, ControlNetFolderName)),
-            ControlNetExtensions, true, options.AllowPaths);
+        Loras = LoraAssets(options, modelDir);
+        ControlNets = ControlNetAssets(options, modelDir);
         _loras = new LruCache<LoraFile>(options.LoraCacheSize);
         // Every net of one request must stay loaded while it runs.
         _controlNets = new LruCache<ControlNetModel>(Math.Max(options.ControlNetCacheSize, options.MaxControlNets));
     }
+
+    /// <summary>The LoRA names a model folder offers under these options (what the library resolves).</summary>
+    public static AssetFolders LoraAssets(AdapterOptions options, string modelDir) =>
+        new("loras", options.LoraFolders.Append(Path.Combine(modelDir, LoraFolderName)), LoraExtensions, false, options.AllowPaths);
+
+    /// <summary>The ControlNet names a model folder offers under these options.</summary>
+    public static AssetFolders ControlNetAssets(AdapterOptions options, string modelDir) =>
+        new("controlnets", options.ControlNetFolders.Append(Path.Combine(modelDir, ControlNetFolderName)), ControlNetExtensions, true, options.AllowPaths);
 
     public AdapterOptions Options { get; }
     public AssetFolders Loras { get; }

@@ -48,11 +48,16 @@ public sealed record GenerationRequest
     [Description("Send a small preview image (SSE 'preview' event) every this many steps; 0 or absent: none. Example: 5.")]
     public int PreviewEvery { get; init; }
     /// <summary>LoRAs applied for this request only, each with its own scale.</summary>
+    [Description("LoRAs for this request only, by name from GET /v1/loras, each with its scale. Example: [{\"name\": \"style\", \"scale\": 0.8}].")]
     public IReadOnlyList<LoraRequest> Loras { get; init; } = [];
-    /// <summary>ControlNets whose residuals are summed in this order.</summary>
+    /// <summary>ControlNets whose residuals are summed in this order; on the wire their images are files or base64
+    /// strings, read by the service's image intake like <see cref="Images"/>.</summary>
+    [JsonIgnore]
+    [JsonPropertyName("controlnets")]
     public IReadOnlyList<ControlNetRequest> ControlNets { get; init; } = [];
     /// <summary>diffusers' guess_mode: with guidance the ControlNets see only the conditional half, residuals scaled
     /// by logspace(-1, 0, n+1).</summary>
+    [Description("ControlNet guess mode (diffusers' guess_mode): the nets see only the prompt's half, residuals scaled from 0.1 to 1.")]
     public bool GuessMode { get; init; }
 }
 

@@ -110,6 +110,18 @@ public sealed class OpenApiDocumentation(RequestFields fields) : IOpenApiDocumen
             Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = binaryImages ? "binary" : null },
             Description = ImagesDescription,
         };
+        properties[fields.ControlNets] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            Items = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Properties = fields.Json.GetTypeInfo(typeof(ControlNetField)).Properties.ToDictionary(p => p.Name,
+                    p => (IOpenApiSchema)Schema(p.PropertyType, (p.AttributeProvider as MemberInfo)?.GetCustomAttribute<DescriptionAttribute>()?.Description)),
+            },
+            Description = "ControlNets steering this request, residuals summed in this order; names from GET /v1/controlnets. " +
+                "Each image is decoded like the input images; errors name controlnets[i].image.",
+        };
         return new OpenApiSchema { Type = JsonSchemaType.Object, Properties = properties };
     }
 
@@ -131,6 +143,7 @@ public sealed class OpenApiDocumentation(RequestFields fields) : IOpenApiDocumen
     {
         var example = JsonSerializer.SerializeToNode(Example, fields.Json)!.AsObject();
         example[fields.Images] = new JsonArray("data:image/png;base64,iVBORw0KGgo...");
+        example[fields.ControlNets] = new JsonArray();
         foreach (var (name, value) in JsonSerializer.SerializeToNode(new JobTerms { DeadlineSeconds = 120, WebhookUrl = "https://hooks.example.com/kosmosg" }, fields.Json)!.AsObject())
             example[name] = value?.DeepClone();
         return example;

@@ -17,8 +17,8 @@ public sealed record ImageView(int Index, long Seed, string PngBase64)
 [Description("A preview of image 0 after this many steps (SSE 'preview' event).")]
 public sealed record PreviewView(int Step, string PngBase64);
 
-[Description("Synchronous JSON result of POST /v1/generations.")]
-public sealed record GenerationResponse(string Id, IReadOnlyList<ImageView> Images, JobTimings Timings);
+[Description("Synchronous JSON result of POST /v1/generations; warnings say what was not used as asked (e.g. a LoRA's text-encoder keys under KOSMOS-G).")]
+public sealed record GenerationResponse(string Id, IReadOnlyList<ImageView> Images, JobTimings Timings, IReadOnlyList<string> Warnings);
 
 [Description("A job's image, fetched from url (image/png).")]
 public sealed record JobImageLink(int Index, long Seed, string Url);
@@ -63,3 +63,9 @@ public sealed record ModelView(
     string Id, string Object, string OwnedBy, string Kind, string Path,
     [property: System.Text.Json.Serialization.JsonPropertyName("dtype")] string DType, bool AcceptsImages, int MaxImages,
     GenerationDefaults Defaults, JsonObject Limits, IReadOnlyList<WorkerStatus> Workers);
+
+[Description("The LoRAs or ControlNets requests can name, sorted.")]
+public sealed record AdapterList(string Object, IReadOnlyList<AdapterView> Data);
+
+[Description("One LoRA or ControlNet: the name a request uses and the folder it is read from.")]
+public sealed record AdapterView(string Name, string Folder);

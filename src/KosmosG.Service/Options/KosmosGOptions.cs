@@ -1,3 +1,4 @@
+using KosmosG.Adapters;
 using KosmosG.Pipelines;
 
 namespace KosmosG.Service.Options;
@@ -24,6 +25,7 @@ public sealed class KosmosGOptions
     public WebhookOptions Webhooks { get; set; } = new();
     public ShutdownOptions Shutdown { get; set; } = new();
     public ApiOptions Api { get; set; } = new();
+    public AdaptersOptions Adapters { get; set; } = new();
 }
 
 public sealed class ModelOptions
@@ -154,4 +156,23 @@ public sealed class ApiOptions
     /// https://images.example.com/kosmos; empty: the scheme and host a trusted proxy (Proxy) forwarded, else the address the request arrived on.
     /// Never the request's Host header, which any client sets.</summary>
     public string PublicBaseUrl { get; set; } = "";
+}
+
+/// <summary>Where requests' LoRAs and ControlNets are found by name (the model folder's loras/ and controlnets/ always),
+/// how many stay loaded per worker, and how many one request may use.</summary>
+public sealed class AdaptersOptions
+{
+    public string[] LoraFolders { get; set; } = [];
+    public string[] ControlNetFolders { get; set; } = [];
+    public int LoraCacheSize { get; set; } = 8;
+    public int ControlNetCacheSize { get; set; } = 4;
+    public int MaxLoras { get; set; } = 8;
+    public int MaxControlNets { get; set; } = 4;
+
+    /// <summary>Core's options; names are never paths in the service.</summary>
+    public AdapterOptions ToCore() => new()
+    {
+        LoraFolders = LoraFolders, ControlNetFolders = ControlNetFolders, AllowPaths = false,
+        LoraCacheSize = LoraCacheSize, ControlNetCacheSize = ControlNetCacheSize, MaxLoras = MaxLoras, MaxControlNets = MaxControlNets,
+    };
 }

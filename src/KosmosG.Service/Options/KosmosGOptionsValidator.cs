@@ -79,6 +79,10 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
         Require(o.Shutdown.DrainSeconds >= 0, "Shutdown:DrainSeconds", "must not be negative");
         Require(o.Api.PublicBaseUrl == "" || Uri.TryCreate(o.Api.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
             "Api:PublicBaseUrl", $"'{o.Api.PublicBaseUrl}' is not an absolute http(s) URL");
+        Require(o.Adapters.LoraCacheSize >= 1, "Adapters:LoraCacheSize", "must be at least 1");
+        Require(o.Adapters.ControlNetCacheSize >= 1, "Adapters:ControlNetCacheSize", "must be at least 1");
+        Require(o.Adapters.MaxLoras >= 0, "Adapters:MaxLoras", "must not be negative (0: no LoRAs)");
+        Require(o.Adapters.MaxControlNets >= 0, "Adapters:MaxControlNets", "must not be negative (0: no ControlNets)");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

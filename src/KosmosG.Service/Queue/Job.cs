@@ -48,6 +48,8 @@ public sealed class Job
     public string? Device { get; private set; }
     public (int Step, int Total) Progress { get; private set; }
     public (string Type, string Message)? Error { get; private set; }
+    /// <summary>The request field an <see cref="JobErrorTypes.InvalidField"/> error is about.</summary>
+    public string? ErrorField { get; private set; }
     public StageTimings? Timings { get; private set; }
 
     /// <summary>Cancelled by an explicit cancel, the deadline, a disconnect (sync/SSE) or shutdown.</summary>
@@ -148,17 +150,28 @@ public sealed class Job
         get { lock (_gate) return _images.Count > 0; }
     }
 
-    public void Succeed(StageTimings timings)
+    /// <summary>What the generation did not use as asked (e.g. a LoRA's text-encoder keys under KOSMOS-G).</summary>
+    public IReadOnlyList<string> Warnings { get; private set; } = [];
+
+    public void Succeed(StageTimings timings, IReadOnlyList<string> warnings)
     {
         lock (_gate)
         {
             Timings = timings;
+            Warnings = warnings;
             _images.Sort((a, b) => a.Index.CompareTo(b.Index));
         }
         Finish(JobState.Succeeded, null);
     }
 
     public void Fail(string message) => Finish(JobState.Failed, (JobErrorTypes.GenerationFailed, message));
+
+    /// <summary>Fails the job because of what the request asked for, which only loading showed (a 400, not a 500).</summary>
+    public void Reject(string field, string message)
+    {
+        ErrorField = field;
+        Finish(JobState.Failed, (JobErrorTypes.InvalidField, message));
+    }
 
     /// <summary>Ends the job as cancelled with the reason given to <see cref="Cancel"/>.</summary>
     public void MarkCancelled() => Finish(JobState.Cancelled, (CancelReason, CancelMessage(CancelReason)));

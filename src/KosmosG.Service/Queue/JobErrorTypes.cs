@@ -4,6 +4,8 @@ namespace KosmosG.Service.Queue;
 public static class JobErrorTypes
 {
     public const string GenerationFailed = "generation_failed";
+    /// <summary>The worker found a field unusable (e.g. a LoRA that fits no layer of the model): the client's error.</summary>
+    public const string InvalidField = "invalid_field";
     public const string Cancelled = "cancelled";
     public const string ClientDisconnected = "client_disconnected";
     public const string DeadlineExceeded = "deadline_exceeded";

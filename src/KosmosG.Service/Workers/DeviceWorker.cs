@@ -148,13 +148,18 @@ public sealed class DeviceWorker
             // Each image reached the job through callbacks.Image as it was finished.
             var request = job.Request; // a retry needs the inputs, which the job drops when it finishes
             var result = Resilience.Execute(job, ct => generator.Generate(request, callbacks, ct));
-            job.Succeed(result.Timings);
+            job.Succeed(result.Timings, result.Warnings);
             _logger.LogInformation("Job succeeded in {Seconds:F3} s", job.InferenceTime.TotalSeconds);
         }
         catch (OperationCanceledException) when (job.Token.IsCancellationRequested)
         {
             job.MarkCancelled();
             _logger.LogInformation("Job cancelled: {Reason}", job.CancelReason);
+        }
+        catch (GenerationRequestException e)
+        {
+            _logger.LogInformation("Job refused on {Device}: {Field}: {Message}", Device, e.Field, e.Message);
+            job.Reject(e.Field, e.Message.Split(" (Parameter")[0]);
         }
         catch (Exception e)
         {

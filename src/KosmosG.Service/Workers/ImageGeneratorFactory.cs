@@ -11,12 +11,13 @@ namespace KosmosG.Service.Workers;
 public sealed class ImageGeneratorFactory(IOptions<KosmosGOptions> options, ImageGeneratorLoader loader) : IImageGeneratorFactory
 {
     readonly ModelOptions _model = options.Value.Model;
+    readonly KosmosG.Adapters.AdapterOptions _adapters = options.Value.Adapters.ToCore();
 
     public IImageGenerator Create(string device)
     {
         if (!Directory.Exists(_model.Path))
             throw new DirectoryNotFoundException(
                 $"KosmosG:Model:Path: the model folder '{Path.GetFullPath(_model.Path)}' does not exist.");
-        return loader(_model.Path, device, _model.DType);
+        return loader(_model.Path, device, _model.DType, _adapters);
     }
 }

@@ -89,7 +89,7 @@ public abstract class JobStoreContractTests : IDisposable
         Assert.True(run.TryStart("cpu"));
         run.ReportStep(1, 1);
         run.AddImage(new GeneratedImage(0, 7, TestPng.Solid(4, 4, 1, 2, 3)));
-        run.Succeed(new StageTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero));
+        run.Succeed(new StageTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero), []);
         await job.Finished.WaitAsync(TimeSpan.FromSeconds(5));
 
         var names = new List<string>();

@@ -1,7 +1,7 @@
 namespace KosmosG.Service.Api.Requests;
 
 /// <summary>POST /v1/generations as multipart/form-data: the JSON body's fields as form fields, the images as file
-/// parts (or base64 values) in &lt;i&gt; order. Unknown fields are refused.</summary>
+/// parts (or base64 values) in &lt;i&gt; order; a ControlNet's image may be a file part named controlnets[i].image. Unknown fields are refused.</summary>
 public sealed class FormRequestReader(RequestFields fields)
 {
     public async Task ReadAsync(HttpRequest request, RequestDraft draft)
@@ -13,7 +13,10 @@ public sealed class FormRequestReader(RequestFields fields)
             throw FormErrors.From(e, fields.Images);
         }
         foreach (var file in form.Files.Where(f => !fields.IsImages(f.Name)))
-            throw Unknown(file.Name);
+        {
+            if (ControlImageIndex(file.Name) is not { } index) throw Unknown(file.Name);
+            draft.ControlImages[index] = ImageParts.FromFiles([file], "")[0] with { Field = file.Name };
+        }
         foreach (var (name, values) in form)
         {
             if (fields.IsImages(name))
@@ -21,7 +24,16 @@ public sealed class FormRequestReader(RequestFields fields)
             else if (!fields.TryApply(draft, name, values.ToString()))
                 throw Unknown(name);
         }
-        if (form.Files.Count > 0) draft.Images = ImageParts.FromFiles(form.Files, fields.Images);
+        var images = form.Files.Where(f => fields.IsImages(f.Name)).ToList();
+        if (images.Count > 0) draft.Images = ImageParts.FromFiles(images, fields.Images);
+    }
+
+    /// <summary>i of a "controlnets[i].image" file part.</summary>
+    int? ControlImageIndex(string name)
+    {
+        var prefix = fields.ControlNets + "[";
+        if (!name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || !name.EndsWith("].image", StringComparison.OrdinalIgnoreCase)) return null;
+        return int.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - 7), out var i) && i >= 0 ? i : null;
     }
 
     static ApiProblemException Unknown(string name) => ApiProblemException.Invalid(name, $"Unknown form field '{name}'.");

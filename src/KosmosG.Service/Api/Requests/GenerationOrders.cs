@@ -67,10 +67,40 @@ public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageInt
                 var image = intake.Read(p.Read(), p.ContentType, p.Field);
                 return side > 0 ? ClipImagePreprocessor.Reduce(image, side) : image;
             }).ToList(),
+            ControlNets = ControlNets(draft),
         };
         draft.Images = [];
 
         draft.Card.Validator.Validate(request);
         return new GenerationOrder(request, TimeSpan.FromSeconds(deadline), draft.Terms.WebhookUrl);
+    }
+
+    /// <summary>The ControlNets with their images decoded by the same intake as the input images, after the count and
+    /// size checks.</summary>
+    List<ControlNetRequest> ControlNets(RequestDraft draft)
+    {
+        var name = fields.ControlNets;
+        var max = _options.Adapters.MaxControlNets;
+        if (draft.ControlNets.Count > max)
+            throw ApiProblemException.Invalid(name, $"{draft.ControlNets.Count} ControlNets sent; at most {max} per request (KosmosG:Adapters:MaxControlNets).");
+        foreach (var index in draft.ControlImages.Keys.Where(i => i >= draft.ControlNets.Count))
+            throw ApiProblemException.Invalid($"{name}[{index}].image", $"{name}[{index}].image: there is no ControlNet {index} in {name}.");
+        var parts = draft.ControlNets.Select((c, i) =>
+        {
+            var field = $"{name}[{i}].image";
+            if (draft.ControlImages.TryGetValue(i, out var file)) return file;
+            if (string.IsNullOrEmpty(c.Image)) throw ApiProblemException.Invalid(field, $"{field} is required.");
+            return ImageParts.FromString(c.Image, field);
+        }).ToList();
+        foreach (var part in parts)
+            if (part.Length > _options.Limits.MaxImageBytes)
+                throw new ImageRejectedException(part.Field, ImageDecodeErrorKind.TooLarge,
+                    $"{part.Field}: {part.Length} bytes is over the limit of {_options.Limits.MaxImageBytes} (KosmosG:Limits:MaxImageBytes).");
+        return draft.ControlNets.Select((c, i) => new ControlNetRequest
+        {
+            Name = c.Name, Image = intake.Read(parts[i].Read(), parts[i].ContentType, parts[i].Field), Preprocessor = c.Preprocessor,
+            ConditioningScale = c.ConditioningScale, GuidanceStart = c.GuidanceStart, GuidanceEnd = c.GuidanceEnd,
+            CannyLow = c.CannyLow, CannyHigh = c.CannyHigh,
+        }).ToList();
     }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using KosmosG.Pipelines;
 using KosmosG.Service.Queue;
@@ -30,7 +31,14 @@ public sealed class RequestFields
         Add<JobTerms>(d => d.Terms);
         Images = Json.PropertyNamingPolicy?.ConvertName(nameof(GenerationRequest.Images)) ?? nameof(GenerationRequest.Images);
         _byProperty[nameof(GenerationRequest.Images)] = Images;
+        ControlNets = typeof(GenerationRequest).GetProperty(nameof(GenerationRequest.ControlNets))!.GetCustomAttribute<JsonPropertyNameAttribute>()!.Name;
+        _byProperty[nameof(GenerationRequest.ControlNets)] = ControlNets;
     }
+
+    /// <summary>The wire name of the ControlNets (entries with their images still bytes).</summary>
+    public string ControlNets { get; }
+
+    public bool IsControlNets(string name) => _byName.Comparer.Equals(name, ControlNets);
 
     /// <summary>The API's serializer settings (snake_case).</summary>
     public JsonSerializerOptions Json { get; }
@@ -55,6 +63,11 @@ public sealed class RequestFields
             draft.Images = ImageParts.FromStrings(Read<List<string?>>(name, value) ?? [], Images);
             return true;
         }
+        if (IsControlNets(name))
+        {
+            draft.ControlNets = Read<List<ControlNetField>>(name, value) ?? [];
+            return true;
+        }
         if (!_byName.TryGetValue(name, out var field)) return false;
         if (value.ValueKind != JsonValueKind.Null) field.Set(draft, Read(name, value, field.Type));
         return true;
@@ -64,6 +77,13 @@ public sealed class RequestFields
     /// blank is absent. False for a name that is no field.</summary>
     public bool TryApply(RequestDraft draft, string name, string text)
     {
+        if (IsControlNets(name))
+        {
+            if (string.IsNullOrWhiteSpace(text)) return true;
+            try { draft.ControlNets = JsonSerializer.Deserialize<List<ControlNetField>>(text, Json) ?? []; }
+            catch (JsonException) { throw ApiProblemException.Invalid(name, $"{name} '{text}' is not {Kind(typeof(List<ControlNetField>))}."); }
+            return true;
+        }
         if (!_byName.TryGetValue(name, out var field)) return false;
         if (field.Type == typeof(string))
             field.Set(draft, text);
@@ -114,4 +134,7 @@ public sealed class RequestDraft(Catalog.ModelCard card, GenerationRequest reque
     public GenerationRequest Request { get; set; } = request;
     public JobTerms Terms { get; } = new();
     public IReadOnlyList<ImagePart> Images { get; set; } = [];
+    public IReadOnlyList<ControlNetField> ControlNets { get; set; } = [];
+    /// <summary>Control images sent as form file parts, by ControlNet index.</summary>
+    public Dictionary<int, ImagePart> ControlImages { get; } = [];
 }

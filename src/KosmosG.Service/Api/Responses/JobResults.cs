@@ -22,18 +22,19 @@ public static class JobResults
         }
     }
 
-    /// <summary>Failed: 500; deadline: 504; shutdown: 503; cancelled (by POST .../cancel): 409.</summary>
+    /// <summary>Failed: 500, or 400 naming the field when the request itself was unusable; deadline: 504; shutdown: 503; cancelled (by POST .../cancel): 409.</summary>
     public static ApiProblemException Problem(Job job)
     {
         var (type, message) = job.Error ?? (JobErrorTypes.GenerationFailed, "The job did not succeed.");
         var status = type switch
         {
+            JobErrorTypes.InvalidField => StatusCodes.Status400BadRequest,
             JobErrorTypes.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
             JobErrorTypes.Shutdown => StatusCodes.Status503ServiceUnavailable,
             JobErrorTypes.Cancelled or JobErrorTypes.ClientDisconnected => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status500InternalServerError,
         };
-        return new ApiProblemException(status, type, $"Job {job.Id}: {message}", null,
+        return new ApiProblemException(status, type, $"Job {job.Id}: {message}", job.ErrorField,
             status == StatusCodes.Status503ServiceUnavailable ? 5 : null);
     }
 

@@ -6,5 +6,5 @@ namespace KosmosG.Service.Api.Responses;
 public sealed class JsonResponder : FinishedJobResponder
 {
     protected override Task WriteAsync(HttpContext http, Job job) =>
-        http.Response.WriteAsJsonAsync(new GenerationResponse(job.Id, job.Images.Select(ImageView.Of).ToList(), job.TimingsInSeconds()));
+        http.Response.WriteAsJsonAsync(new GenerationResponse(job.Id, job.Images.Select(ImageView.Of).ToList(), job.TimingsInSeconds(), job.Warnings));
 }
