@@ -37,14 +37,14 @@ public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper
 {
     const string Prompt = "<i> on the left on a black background";
     static readonly string RepoRoot = Path.GetFullPath(Path.Combine(Fixtures.Root, "..", ".."));
-    static readonly string RedCircle = Path.Combine(RepoRoot, "docs", "red-circle.png");
+    internal static readonly string RedCircle = Path.Combine(RepoRoot, "docs", "red-circle.png");
 
     PlaygroundHost Host => playground.Host;
 
     async Task Screenshot(PlaygroundPage page, string name) => output.WriteLine("screenshot: " + await page.ScreenshotAsync(name));
 
     /// <summary>The red circle as the prompt's image, then the text after its chip, as a user types it.</summary>
-    static async Task ComposeAsync(PlaygroundPage page)
+    internal static async Task ComposeAsync(PlaygroundPage page)
     {
         await page.AddImagesAsync(RedCircle);
         await page.Page.Keyboard.TypeAsync("on the left on a black background");
@@ -67,8 +67,10 @@ public sealed class PlaygroundTests(DemoPlayground playground, ITestOutputHelper
         Assert.Equal("64", await page.JsAsync<string>("document.getElementById('width').value"));
         Assert.Equal("4", await page.JsAsync<string>("document.getElementById('n').max"));
         Assert.Contains("demo", await page.TextAsync("#model-info"));
-        // The demo model folder has no loras/ or controlnets/: both lists are empty and the pickers stay hidden.
-        Assert.True(await page.JsAsync<bool>("document.getElementById('lora-box').hidden && document.getElementById('controlnet-box').hidden"));
+        // The demo model ships the LoRA `large` and the ControlNet `canny`: both pickers show them.
+        Assert.False(await page.JsAsync<bool>("document.getElementById('lora-box').hidden || document.getElementById('controlnet-box').hidden"));
+        Assert.Equal("large", await page.JsAsync<string>("document.querySelector('#lora-list li span').textContent"));
+        Assert.Equal("none,canny", await page.JsAsync<string>("[...document.getElementById('controlnet').options].map(o => o.value || 'none').join()"));
         Assert.Contains(page.Responses, r => r.Path == "/v1/loras" && r.Status == 200);
         Assert.Contains(page.Responses, r => r.Path == "/v1/controlnets" && r.Status == 200);
         Assert.Contains(page.Responses, r => r.Path == "/v1/models" && r.Status == 200);
