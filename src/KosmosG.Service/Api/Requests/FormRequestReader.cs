@@ -8,7 +8,9 @@ public sealed class FormRequestReader(RequestFields fields)
     {
         IFormCollection form;
         try { form = await request.ReadFormAsync(request.HttpContext.RequestAborted); }
-        catch (Exception e) when (e is InvalidDataException or IOException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+        // ArgumentException: ASP.NET Core's form reader throws it for a part header it cannot decode (a truncated
+        // RFC 5987 filename*= value), which is the client's malformed body like the other two.
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException && !request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             throw FormErrors.From(e, fields.Images);
         }
