@@ -14,6 +14,7 @@ namespace KosmosG.Tests.Training;
 /// prompts with subject images), a ControlNet on the sd15-tiny SD folder (CLIP text conditions). The adapters they write
 /// load through the service's adapter loaders by name and change the images; a stopped and resumed run ends bit-identical.
 /// </summary>
+[Collection(nameof(ProcessWideTorchState))]
 public sealed class AdapterTrainingTests(ITestOutputHelper output) : IDisposable
 {
     readonly TinyTrainingSetup _setup = new();
