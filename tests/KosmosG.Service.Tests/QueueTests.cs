@@ -67,7 +67,9 @@ public sealed class QueueTests
 
         Assert.Equal(40, outcomes.Length);
         Assert.All(outcomes, o => Assert.Contains(o, new[] { 200, 429 }));
-        Assert.True(accepted.Count >= 10, $"only {accepted.Count} accepted: both workers plus 8 queued should be admitted");
+        // At least the queue's capacity is admitted; the two jobs the workers hold add to it only when a worker took
+        // its job before the burst filled the queue, which the 40 simultaneous requests race against.
+        Assert.True(accepted.Count >= 8, $"only {accepted.Count} accepted: a queue of capacity 8 should admit at least 8");
         Assert.Equal(accepted.Count, accepted.Distinct().Count());
         // every accepted job ran exactly once (warm-ups aside) and is recorded as succeeded
         Assert.Equal(accepted.Count, factory.Generators.Decodes - factory.Generators.Created.Count);

@@ -33,7 +33,7 @@ public sealed class Admission(ModelCatalog catalog, IJobQueue queue, IJobStore s
             return QueueFull(queue.Capacity);
         }
         store.Add(job);
-        job.Finished.ContinueWith(_ => Record(job), TaskScheduler.Default);
+        _ = job.Finished.ContinueWith(_ => Record(job), TaskScheduler.Default);
         return null;
     }
 
