@@ -1,4 +1,4 @@
-# Regenerates TestData/: Pillow 9.4.0 (Debian python3-pil) bicubic resizes of random images, and a CMYK
+# Regenerates TestData/: Pillow 9.4.0 (Debian python3-pil) bicubic and Lanczos resizes of random images, and a CMYK
 # JPEG. Run: /usr/bin/python3 make_imaging_reference.py
 import random
 from PIL import Image
@@ -16,6 +16,8 @@ for i, (w, h, ow, oh, smooth) in enumerate(cases):
     im = Image.frombytes("RGB", (w, h), px)
     im.save(f"TestData/resize_{i}_in.png")
     im.resize((ow, oh), Image.BICUBIC).save(f"TestData/resize_{i}_out_{ow}x{oh}.png")
+    # LANCZOS: what diffusers' VaeImageProcessor resizes control images with
+    im.resize((ow, oh), Image.LANCZOS).save(f"TestData/lanczos_{i}_out_{ow}x{oh}.png")
 
 Image.new("CMYK", (16, 16), (0, 255, 255, 0)).save("TestData/cmyk_red.jpg", quality=95)
 
