@@ -1,6 +1,10 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net.Http.Headers;
 using System.Text;
 using KosmosG.Service.Tests.Support;
+using OpenAI;
+using OpenAI.Images;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 
@@ -162,6 +166,37 @@ public sealed class OpenAiEditsTests : IAsyncLifetime
         var response = await _client.SendAsync(request);
 
         Assert.Equal("<i> wearing <i>", (await OnlyImageAsync(response)).Prompt);
+    }
+
+    [Fact]
+    public async Task The_official_openai_dotnet_sdk_edits_an_image_and_reads_our_errors()
+    {
+        var images = new ImageClient("gpt-image-1", new ApiKeyCredential("sk-no-key-configured"), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(_client.BaseAddress!, "/v1"),
+            Transport = new HttpClientPipelineTransport(_factory.CreateClient()),
+        });
+
+        // The SDK disposes the streams it sends.
+        var edits = await images.GenerateImageEditsAsync(new MemoryStream(Png(10)), "subject.png", "make it a watercolor", 2,
+            new ImageEditOptions { Size = new GeneratedImageSize(72, 64), ResponseFormat = GeneratedImageFormat.Bytes, EndUserId = "user-1" });
+        Assert.Equal(2, edits.Value.Count);
+        foreach (var edit in edits.Value)
+        {
+            var png = edit.ImageBytes.ToArray();
+            using var decoded = Image.Load(png);
+            Assert.Equal((72, 64), (decoded.Width, decoded.Height));
+            Assert.Equal("<i> make it a watercolor", PromptOf(png));
+        }
+
+        var linked = await images.GenerateImageEditAsync(new MemoryStream(Png(10)), "subject.png", "<i> as a statue", new ImageEditOptions { ResponseFormat = GeneratedImageFormat.Uri });
+        var fetched = await _client.GetAsync(linked.Value.ImageUri.PathAndQuery);
+        Assert.Equal("<i> as a statue", PromptOf(await fetched.Content.ReadAsByteArrayAsync()));
+
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() =>
+            images.GenerateImageEditAsync(new MemoryStream(Png(10)), "subject.png", "a cat", new MemoryStream(Png(0)), "mask.png"));
+        Assert.Equal(400, refused.Status);
+        Assert.Contains("mask is not supported", refused.Message);
     }
 
     [Fact]
