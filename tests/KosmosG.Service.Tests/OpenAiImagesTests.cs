@@ -157,6 +157,9 @@ public sealed class OpenAiImagesTests : IAsyncLifetime
         await Expect(Edit("image", [("prompt", "a cat"), ("steps", "many")], Png(1)), 400, "steps");
         await Expect(Edit("photo", [("prompt", "a cat")], Png(1)), 400, "photo");
 
+        // A part over KosmosG:Limits:MaxImageBytes (64 KiB here) fails while the form is read.
+        await Expect(Edit("image", [("prompt", "a cat")], new byte[70_000]), 413, "image");
+
         var masked = Edit("image", [("prompt", "a cat")], Png(1));
         masked.Add(new ByteArrayContent(Png(0)), "mask", "mask.png");
         await Expect(masked, 400, "mask");
