@@ -147,7 +147,7 @@ public sealed class GenerationModesTests : IAsyncLifetime
         Assert.Equal(200, (int)(await _client.GetAsync("/health/ready")).StatusCode);
 
         var doc = await (await _client.GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync();
-        foreach (var path in new[] { "/v1/generations", "/v1/images/generations", "/v1/jobs/{id}", "/v1/jobs/{id}/cancel", "/v1/jobs/{id}/images/{index}", "/v1/models" })
+        foreach (var path in new[] { "/v1/generations", "/v1/images/generations", "/v1/images/edits", "/v1/jobs/{id}", "/v1/jobs/{id}/cancel", "/v1/jobs/{id}/images/{index}", "/v1/models" })
             Assert.Contains($"\"{path}\"", doc);
         Assert.Contains("urn:kosmosg:problem:invalid_field", doc);
         Assert.Contains("guidance_scale", doc);

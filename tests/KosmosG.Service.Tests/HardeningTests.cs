@@ -91,11 +91,14 @@ public sealed class HardeningTests : IAsyncLifetime
     [MemberData(nameof(BrokenMultipartBodies))]
     public async Task A_broken_multipart_body_is_400(string what, string body)
     {
-        var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
-        var response = await _client.PostAsync("/v1/generations", content);
-        Assert.True((int)response.StatusCode == 400, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        await response.AssertProblemAsync(400);
+        foreach (var path in new[] { "/v1/generations", "/v1/images/edits" })
+        {
+            var content = new ByteArrayContent(Encoding.ASCII.GetBytes(body));
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+            var response = await _client.PostAsync(path, content);
+            Assert.True((int)response.StatusCode == 400, $"{what} on {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            await response.AssertProblemAsync(400);
+        }
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class TextOnlyModelTests
         var withMarker = await client.SendAsync(Call.Generation(new { prompt = "a <i> cat" }));
         await withMarker.AssertProblemAsync(400, "prompt");
         Assert.Equal(200, (int)(await client.SendAsync(Call.Generation(new { prompt = "a cat" }))).StatusCode);
+        var edit = new MultipartFormDataContent { { new StringContent("make it blue"), "prompt" }, { new ByteArrayContent(TestPng.Solid(8, 8, 0, 0, 0)), "image", "a.png" } };
+        await (await client.PostAsync("/v1/images/edits", edit)).AssertProblemAsync(400, "image");
 
         var models = await (await client.GetAsync("/v1/models")).JsonAsync();
         Assert.Equal(0, (int)models["data"]![0]!["max_images"]!);

@@ -15,6 +15,10 @@ public sealed class ApiProblemException(int status, string code, string detail, 
 
     public static ApiProblemException Invalid(string field, string detail) => new(StatusCodes.Status400BadRequest, "invalid_field", detail, field);
 
+    /// <summary>A body of a type the endpoint does not read; <paramref name="accepted"/> names the ones it does.</summary>
+    public static ApiProblemException UnsupportedBody(string? contentType, string accepted) =>
+        new(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", $"Content-Type '{contentType}' is not accepted; send {accepted}.", "Content-Type");
+
     /// <summary>A body that does not parse, or a field of the wrong JSON type.</summary>
     public static ApiProblemException InvalidJson(string? field, string detail) =>
         new(StatusCodes.Status400BadRequest, "invalid_json", $"The JSON body is not valid: {detail}", field);

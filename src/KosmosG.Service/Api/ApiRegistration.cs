@@ -31,6 +31,7 @@ public static class ApiRegistration
         services.AddSingleton<JsonRequestReader>();
         services.AddSingleton<FormRequestReader>();
         services.AddSingleton<OpenAiRequestReader>();
+        services.AddSingleton<OpenAiEditReader>();
         services.AddSingleton<IImageIntake, DecoderImageIntake>();
         services.AddSingleton<GenerationOrders>();
         services.AddSingleton<GenerationSubmitter>();

@@ -58,7 +58,6 @@ public static class GenerationsEndpoints
     {
         if (request.HasJsonContentType()) return json.ReadAsync(request, draft);
         if (request.HasFormContentType) return form.ReadAsync(request, draft);
-        throw new ApiProblemException(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-            $"Content-Type '{request.ContentType}' is not accepted; send application/json or multipart/form-data.", "Content-Type");
+        throw ApiProblemException.UnsupportedBody(request.ContentType, "application/json or multipart/form-data");
     }
 }

@@ -19,6 +19,7 @@ public sealed class OpenApiDocumentation(RequestFields fields) : IOpenApiDocumen
 {
     const string CreateGeneration = "CreateGeneration";
     const string CreateImageOpenAi = "CreateImageOpenAi";
+    const string EditImageOpenAi = "EditImageOpenAi";
     const string ImagesDescription =
         "Input images in <i> order: base64 or data URLs (data:image/png;base64,...), or file parts in multipart/form-data. " +
         "PNG, JPEG or WebP. URLs are not fetched.";
@@ -85,31 +86,33 @@ public sealed class OpenApiDocumentation(RequestFields fields) : IOpenApiDocumen
                     ["field"] = p.Field,
                 };
         }
-        if (operation.OperationId is CreateGeneration or CreateImageOpenAi && operation.RequestBody?.Content is { } content)
+        if (operation.OperationId is CreateGeneration or CreateImageOpenAi or EditImageOpenAi && operation.RequestBody?.Content is { } content)
         {
-            var openAi = operation.OperationId == CreateImageOpenAi;
+            var openAi = operation.OperationId != CreateGeneration;
             foreach (var (type, media) in content)
             {
-                media.Schema = RequestSchema(openAi, binaryImages: type.Contains("form"));
+                media.Schema = RequestSchema(openAi, binaryImages: type.Contains("form"), edit: operation.OperationId == EditImageOpenAi);
                 if (type == "application/json") media.Example = openAi ? OpenAiExample() : NativeExample();
             }
         }
         return Task.CompletedTask;
     }
 
-    OpenApiSchema RequestSchema(bool openAi, bool binaryImages)
+    OpenApiSchema RequestSchema(bool openAi, bool binaryImages, bool edit)
     {
         var properties = new Dictionary<string, IOpenApiSchema>();
         if (openAi)
             foreach (var p in fields.Json.GetTypeInfo(typeof(OpenAiImageOptions)).Properties)
                 properties[p.Name] = Schema(p.PropertyType, (p.AttributeProvider as MemberInfo)?.GetCustomAttribute<DescriptionAttribute>()?.Description);
         foreach (var f in fields.All) properties[f.Name] = Schema(f.Type, f.Description);
-        properties[fields.Images] = new OpenApiSchema
-        {
-            Type = JsonSchemaType.Array,
-            Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = binaryImages ? "binary" : null },
-            Description = ImagesDescription,
-        };
+        if (edit) AddEditImages(properties);
+        else
+            properties[fields.Images] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = binaryImages ? "binary" : null },
+                Description = ImagesDescription,
+            };
         properties[fields.ControlNets] = new OpenApiSchema
         {
             Type = JsonSchemaType.Array,
@@ -123,6 +126,28 @@ public sealed class OpenApiDocumentation(RequestFields fields) : IOpenApiDocumen
                 "Each image is decoded like the input images; errors name controlnets[i].image.",
         };
         return new OpenApiSchema { Type = JsonSchemaType.Object, Properties = properties };
+    }
+
+    /// <summary>OpenAI's edit images: "image" (one file) or "image[]" (one part per file), and the mask it refuses.</summary>
+    static void AddEditImages(Dictionary<string, IOpenApiSchema> properties)
+    {
+        const string image = OpenAiEditReader.ImageField;
+        properties[image] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String, Format = "binary",
+            Description = "One image (PNG, JPEG or WebP): the prompt's <i> subject; a prompt without <i> gets \"<i> \" in front.",
+        };
+        properties[image + "[]"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+            Description = "Several images, one part each, filling the prompt's <i> markers in order; a prompt with fewer " +
+                "markers than images gets the missing ones in front. At most the model's and KosmosG:Limits:MaxImages.",
+        };
+        properties[OpenAiEditReader.MaskField] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String, Format = "binary",
+            Description = "Not supported (400): KOSMOS-G draws a new image with the inputs as subjects and does not inpaint.",
+        };
     }
 
     static OpenApiSchema Schema(Type type, string? description) => new()

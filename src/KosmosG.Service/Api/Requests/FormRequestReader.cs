@@ -6,19 +6,9 @@ public sealed class FormRequestReader(RequestFields fields)
 {
     public async Task ReadAsync(HttpRequest request, RequestDraft draft)
     {
-        IFormCollection form;
-        try { form = await request.ReadFormAsync(request.HttpContext.RequestAborted); }
-        // ArgumentException: ASP.NET Core's form reader throws it for a part header it cannot decode (a truncated
-        // RFC 5987 filename*= value), which is the client's malformed body like the other two.
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException && !request.HttpContext.RequestAborted.IsCancellationRequested)
-        {
-            throw FormErrors.From(e, fields.Images);
-        }
+        var form = await ReadFormAsync(request, fields.Images);
         foreach (var file in form.Files.Where(f => !fields.IsImages(f.Name)))
-        {
-            if (ControlImageIndex(file.Name) is not { } index) throw Unknown(file.Name);
-            draft.ControlImages[index] = ImageParts.FromFiles([file], "")[0] with { Field = file.Name };
-        }
+            if (!TryAddControlImage(draft, file)) throw Unknown(file.Name);
         foreach (var (name, values) in form)
         {
             if (fields.IsImages(name))
@@ -28,6 +18,27 @@ public sealed class FormRequestReader(RequestFields fields)
         }
         var images = form.Files.Where(f => fields.IsImages(f.Name)).ToList();
         if (images.Count > 0) draft.Images = ImageParts.FromFiles(images, fields.Images);
+    }
+
+    /// <summary>The form, with a malformed or oversized body as the client's error (<see cref="FormErrors"/>,
+    /// an oversized part named <paramref name="imagesField"/>).</summary>
+    public static async Task<IFormCollection> ReadFormAsync(HttpRequest request, string imagesField)
+    {
+        try { return await request.ReadFormAsync(request.HttpContext.RequestAborted); }
+        // ArgumentException: ASP.NET Core's form reader throws it for a part header it cannot decode (a truncated
+        // RFC 5987 filename*= value), which is the client's malformed body like the other two.
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            throw FormErrors.From(e, imagesField);
+        }
+    }
+
+    /// <summary>Takes a file part named controlnets[i].image as ControlNet i's image; false for any other name.</summary>
+    public bool TryAddControlImage(RequestDraft draft, IFormFile file)
+    {
+        if (ControlImageIndex(file.Name) is not { } index) return false;
+        draft.ControlImages[index] = ImageParts.FromFiles([file], "")[0] with { Field = file.Name };
+        return true;
     }
 
     /// <summary>i of a "controlnets[i].image" file part.</summary>

@@ -50,7 +50,7 @@ public sealed class GenerationOrders(IOptions<KosmosGOptions> options, IImageInt
 
         var maxImages = Math.Min(l.MaxImages, info.AcceptsImages ? info.MaxImages : 0);
         if (draft.Images.Count > maxImages)
-            throw ApiProblemException.Invalid(fields.Images, info.AcceptsImages
+            throw ApiProblemException.Invalid(draft.ImagesField ?? fields.Images, info.AcceptsImages
                 ? $"{draft.Images.Count} images sent; at most {maxImages} are accepted."
                 : $"This model ({info.Kind}) takes text-only prompts; send no images.");
         foreach (var part in draft.Images)

@@ -134,6 +134,8 @@ public sealed class RequestDraft(Catalog.ModelCard card, GenerationRequest reque
     public GenerationRequest Request { get; set; } = request;
     public JobTerms Terms { get; } = new();
     public IReadOnlyList<ImagePart> Images { get; set; } = [];
+    /// <summary>The wire name the images came under when it is not the native one (OpenAI's edits: "image"), for errors.</summary>
+    public string? ImagesField { get; set; }
     public IReadOnlyList<ControlNetField> ControlNets { get; set; } = [];
     /// <summary>Control images sent as form file parts, by ControlNet index.</summary>
     public Dictionary<int, ImagePart> ControlImages { get; } = [];
