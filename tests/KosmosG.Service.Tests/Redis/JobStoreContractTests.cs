@@ -89,15 +89,17 @@ public abstract class JobStoreContractTests : IDisposable
         Assert.True(run.TryStart("cpu"));
         run.ReportStep(1, 1);
         run.AddImage(new GeneratedImage(0, 7, TestPng.Solid(4, 4, 1, 2, 3)));
-        run.Succeed(new StageTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero), []);
+        run.Succeed(new StageTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero), ["not applied: x"]);
         await job.Finished.WaitAsync(TimeSpan.FromSeconds(5));
 
-        var names = new List<string>();
-        await foreach (var e in events.ReadAllAsync()) names.Add(e.Name);
-        Assert.Equal(["queued", "started", "progress", "image", "completed"], names);
+        var seenEvents = new List<JobEvent>();
+        await foreach (var e in events.ReadAllAsync()) seenEvents.Add(e);
+        Assert.Equal(["queued", "started", "progress", "image", "completed"], seenEvents.Select(e => e.Name));
+        Assert.Equal(["not applied: x"], ((CompletedEvent)seenEvents[^1]).Warnings);
         await Wait.UntilAsync(async () => (await Store.FindAsync(job.Id))!.IsFinished, "the store to see the end");
         var seen = (await Store.FindAsync(job.Id))!;
         Assert.Equal((JobState.Succeeded, "cpu", 2.0), (seen.State, seen.Device, seen.Timings!.Denoise.TotalSeconds));
+        Assert.Equal(["not applied: x"], seen.Warnings);
         Assert.Equal(TestPng.Solid(4, 4, 1, 2, 3), seen.Images.Single().Png);
 
         var replay = new List<string>();

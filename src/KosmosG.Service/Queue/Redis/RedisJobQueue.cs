@@ -23,6 +23,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
     readonly ILogger _logger;
     readonly TimeSpan _maxDeadline;
     readonly Timer _leases;
+    readonly TimeSpan _sweepEvery;
+    long _nextSweep;
     readonly string _replica = Environment.MachineName + "/" + Guid.NewGuid().ToString("N")[..8];
 
     public RedisJobQueue(RedisJobs redis, IOptions<KosmosGOptions> options, ModelCatalog catalog, ServiceMetrics metrics,
@@ -35,6 +37,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         _logger = logger;
         Capacity = options.Value.Queue.Capacity;
         _maxDeadline = TimeSpan.FromSeconds(options.Value.Deadline.MaxSeconds);
+        // Files outlive their job's record by at most half the retention (a minute at most).
+        _sweepEvery = TimeSpan.FromTicks(Math.Clamp(redis.Retention.Ticks / 2, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         var tick = TimeSpan.FromTicks(Math.Min(redis.Lease.Ticks / 3, TimeSpan.FromSeconds(1).Ticks));
         _leases = new Timer(_ => _ = KeepLeasesAsync(), null, tick, tick);
     }
@@ -122,8 +126,12 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
             ErrorEvent => "cancelled",
             _ => "",
         };
+        // With a results folder the PNG goes to its file first, and the stream entry names it without the bytes.
+        var data = e is ImageEvent image && _redis.Results is { } files
+            ? RedisCodec.Data(image with { Image = files.Write(job.Id, image.Image) })
+            : RedisCodec.Data(e);
         _redis.Db.ScriptEvaluateAsync(RedisScripts.Event, [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.LeasesKey],
-                [job.Id, runner, e.Name, RedisCodec.Data(e), RedisJobs.Now(), final, (long)_redis.Retention.TotalMilliseconds, _redis.Channel.ToString()])
+                [job.Id, runner, e.Name, data, RedisJobs.Now(), final, (long)_redis.Retention.TotalMilliseconds, _redis.Channel.ToString()])
             .ContinueWith(t =>
             {
                 if (t.IsFaulted)
@@ -148,7 +156,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         if (e is not null) _logger.LogWarning("Job {JobId}: writing its event to Redis failed ({Message})", job.Id, e.GetBaseException().Message);
     }
 
-    /// <summary>Renews this replica's leases and reaps everyone's expired ones (any live replica does it).</summary>
+    /// <summary>Renews this replica's leases and reaps everyone's expired ones (any live replica does it); now and then
+    /// deletes the result files of jobs whose record expired.</summary>
     async Task KeepLeasesAsync()
     {
         try
@@ -162,6 +171,11 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
             {
                 _logger.LogWarning("{Expired} job leases expired; {Requeued} jobs queued again", reaped[0], reaped[1]);
                 _metrics.LeasesExpired(reaped[0], reaped[1]);
+            }
+            if (_redis.Results is { } files && Environment.TickCount64 >= _nextSweep)
+            {
+                _nextSweep = Environment.TickCount64 + (long)_sweepEvery.TotalMilliseconds;
+                await files.SweepAsync(id => _redis.Db.KeyExistsAsync(_redis.JobKey(id)));
             }
         }
         catch (Exception e) when (RedisJobs.IsUnavailable(e))
