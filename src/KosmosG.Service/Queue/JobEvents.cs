@@ -6,8 +6,8 @@ namespace KosmosG.Service.Queue;
 /// <summary>
 /// What happens to a job, in order: queued (again whenever the position changes), started, progress per step,
 /// preview (when asked for), image (as each finishes), then exactly one terminal event: completed or error. With a
-/// shared store a run can also end in requeued (its replica died or shut down), and the job starts over from queued's
-/// place: started again, the same progress and images.
+/// shared store a run can also end in requeued (its replica died or shut down): the job is back at the front of the
+/// queue and runs again from the start (started, progress and images anew, the same seed).
 /// <see cref="Name"/> is the SSE event name; the API writes the record as its data (images as base64).
 /// </summary>
 public abstract record JobEvent([property: JsonIgnore] string Name)

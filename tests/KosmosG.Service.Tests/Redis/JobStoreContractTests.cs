@@ -108,6 +108,20 @@ public abstract class JobStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_its_runner_rejects_for_a_field_is_failed_not_cancelled_through_the_store()
+    {
+        var job = await Submit(NewJob("rejected"));
+        var run = Take();
+        Assert.True(run.TryStart("cpu"));
+        run.Reject("Loras", "fits no layer");
+        await job.Finished.WaitAsync(TimeSpan.FromSeconds(5));
+        await Wait.UntilAsync(async () => (await Store.FindAsync(job.Id))!.IsFinished, "the store to see the end");
+        var seen = (await Store.FindAsync(job.Id))!;
+        Assert.Equal((JobState.Failed, JobErrorTypes.InvalidField), (seen.State, seen.Error!.Value.Type));
+        Assert.Equal(JobState.Failed, job.State);
+    }
+
+    [Fact]
     public async Task An_idempotency_key_names_its_first_job_until_unclaimed()
     {
         var first = await Submit(NewJob("first"));

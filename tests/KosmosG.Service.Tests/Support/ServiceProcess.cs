@@ -32,7 +32,6 @@ public sealed class ServiceProcess : IDisposable
 
     public int Port { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
-    public int ProcessId => _process.Id;
 
     /// <summary>The service's own build output: the same configuration (Debug/Release) as this test assembly.</summary>
     static string ServiceDll

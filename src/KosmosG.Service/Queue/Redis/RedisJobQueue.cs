@@ -55,6 +55,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
             [_redis.QueueKey, _redis.JobKey(job.Id), _redis.EventsKey(job.Id)],
             [Capacity, job.Id, RedisCodec.Request(job.Request), RedisCodec.Images(job.Request), job.Owner ?? "",
              job.CreatedAt.ToUnixTimeMilliseconds(), ttl, RedisJobs.Now(), _redis.Channel.ToString(), job.DeadlineAt.ToUnixTimeMilliseconds(), job.Webhook ?? ""]);
+        // This replica's own idle worker need not wait for the notification's round trip through Redis.
+        if (position > 0) _redis.WakeWorkers();
         return position > 0;
     }
 
@@ -122,7 +124,7 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         var final = e switch
         {
             CompletedEvent => "succeeded",
-            ErrorEvent { Type: JobErrorTypes.GenerationFailed } => "failed",
+            ErrorEvent error when JobErrorTypes.IsFailure(error.Type) => "failed",
             ErrorEvent => "cancelled",
             _ => "",
         };

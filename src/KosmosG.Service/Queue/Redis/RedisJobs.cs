@@ -57,6 +57,12 @@ public sealed class RedisJobs : IDisposable
     /// <summary>Idle workers wait on this; "q" (a job was queued) releases it.</summary>
     public SemaphoreSlim WorkAvailable { get; } = new(0);
 
+    /// <summary>Tells this replica's idle workers to look at the queue.</summary>
+    public void WakeWorkers()
+    {
+        if (WorkAvailable.CurrentCount < 64) WorkAvailable.Release();
+    }
+
     public RedisKey JobKey(string id) => Prefix + "job:" + id;
     public RedisKey EventsKey(string id) => Prefix + "events:" + id;
     public RedisKey QueueKey => Prefix + "queue";
@@ -108,7 +114,7 @@ public sealed class RedisJobs : IDisposable
     {
         if (message == "q")
         {
-            if (WorkAvailable.CurrentCount < 64) WorkAvailable.Release();
+            WakeWorkers();
             return;
         }
         var id = message[2..];
