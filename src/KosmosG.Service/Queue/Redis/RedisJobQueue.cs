@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KosmosG.Service.Catalog;
 using KosmosG.Service.Observability;
 using KosmosG.Service.Options;
@@ -24,6 +25,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
     readonly TimeSpan _maxDeadline;
     readonly Timer _leases;
     readonly TimeSpan _sweepEvery;
+    readonly ConcurrentDictionary<Task, byte> _writes = new();
+    static readonly TimeSpan WritesAtExit = TimeSpan.FromSeconds(5);
     long _nextSweep;
     readonly string _replica = Environment.MachineName + "/" + Guid.NewGuid().ToString("N")[..8];
 
@@ -115,10 +118,10 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
     {
         if (e is ErrorEvent { Type: JobErrorTypes.Shutdown })
         {
-            _ = _redis.Db.ScriptEvaluateAsync(RedisScripts.HandBack,
+            Track(_redis.Db.ScriptEvaluateAsync(RedisScripts.HandBack,
                     [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.QueueKey, _redis.LeasesKey],
                     [job.Id, runner, RedisJobs.Now(), _redis.Channel.ToString()])
-                .ContinueWith(t => Log(t.Exception, job), TaskScheduler.Default);
+                .ContinueWith(t => Log(t.Exception, job), TaskScheduler.Default));
             return;
         }
         var final = e switch
@@ -132,11 +135,11 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         var data = e is ImageEvent image && _redis.Results is { } files
             ? RedisCodec.Data(image with { Image = files.Write(job.Id, image.Image) })
             : RedisCodec.Data(e);
-        _redis.Db.ScriptEvaluateAsync(RedisScripts.Event, [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.LeasesKey],
+        Track(_redis.Db.ScriptEvaluateAsync(RedisScripts.Event, [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.LeasesKey],
                 [job.Id, runner, e.Name, data, RedisJobs.Now(), final, (long)_redis.Retention.TotalMilliseconds, _redis.Channel.ToString()])
             .ContinueWith(t =>
             {
-                if (t.IsFaulted)
+                if (!t.IsCompletedSuccessfully)
                 {
                     Log(t.Exception, job);
                     return;
@@ -150,7 +153,15 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
                 }
                 else if (final != "") _webhooks.Notify(job); // the job's one end, written by its runner
                 else if (answer != "") job.Cancel(answer);
-            }, TaskScheduler.Default);
+            }, TaskScheduler.Default));
+    }
+
+    /// <summary>Remembers a write until Redis answered it, so that disposal (after the drain) waits for the last
+    /// hand-backs and terminal events instead of closing the connection under them.</summary>
+    void Track(Task write)
+    {
+        _writes[write] = 0;
+        write.ContinueWith(t => _writes.TryRemove(t, out _), TaskScheduler.Default);
     }
 
     void Log(Exception? e, Job job)
@@ -186,5 +197,9 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         }
     }
 
-    public void Dispose() => _leases.Dispose();
+    public void Dispose()
+    {
+        _leases.Dispose();
+        Task.WaitAll(_writes.Keys.ToArray(), WritesAtExit);
+    }
 }
