@@ -195,6 +195,10 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         {
             _logger.LogDebug("Lease upkeep skipped: Redis unavailable ({Message})", e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Sweeping KosmosG:Jobs:ResultsFolder failed ({Message})", e.Message);
+        }
     }
 
     public void Dispose()
