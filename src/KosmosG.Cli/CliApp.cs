@@ -10,7 +10,7 @@ namespace KosmosG.Cli;
 /// </summary>
 public static class CliApp
 {
-    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + PeakBenchCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + VaeBenchCommand.Usage + "\n  " + EncodeBenchCommand.Usage + "\n  " + PipelineBenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage + "\n  " + ToyEvalCommand.Usage + "\n  " + DreamBenchEvalCommand.Usage;
+    public const string Usage = "usage:\n  " + GenerateCommand.Usage + "\n  " + ConvertCommand.Usage + "\n  " + PeakBenchCommand.Usage + "\n  " + BenchCommand.Usage + "\n  " + VaeBenchCommand.Usage + "\n  " + EncodeBenchCommand.Usage + "\n  " + PipelineBenchCommand.Usage + "\n  " + ServiceBenchCommand.Usage + "\n  " + StoreBenchCommand.Usage + "\n  " + ToyEvalCommand.Usage + "\n  " + DreamBenchEvalCommand.Usage;
 
     public static int Run(string[] args, CancellationToken cancellationToken)
     {

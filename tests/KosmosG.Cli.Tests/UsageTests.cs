@@ -12,6 +12,8 @@ public class UsageTests
     [InlineData("generate", "--model", "x", "--prompt", "p", "--prompt", "q", "--out", "o.png")]
     [InlineData("convert", "--checkpoint", "missing.pt", "--spm", "a", "--dict", "b", "--sd", "c", "--out", "d")]
     [InlineData("bench", "vae")]
+    [InlineData("bench", "stores", "--base", "http://127.0.0.1:9")]
+    [InlineData("bench", "stores", "--base", "http://127.0.0.1:9", "--other", "http://127.0.0.1:9", "--pairs", "3")]
     [InlineData("paint")]
     public void BadCommandLinesAreUsageErrors(params string[] args)
     {

@@ -63,7 +63,13 @@ public sealed class ComposeConfigTests
             Assert.Equal([subnet], options.Proxy.KnownNetworks);
             Assert.True(IPNetwork.TryParse(subnet, out _));
             Assert.True(File.Exists(Path.Combine(Root, "docker", "..", S(service, "build", "dockerfile"))));
+            // The results folder is one named volume both replicas mount, at the folder the image makes writable.
+            var mount = S(service, "volumes", "0").Split(':');
+            Assert.Equal(options.Jobs.ResultsFolder, mount[1]);
+            Assert.True(((YamlMappingNode)At(Load("docker/compose.yaml")[0], "volumes")).Children.ContainsKey(mount[0]), mount[0]);
+            Assert.Contains($"mkdir {mount[1]} && chown $APP_UID {mount[1]}", File.ReadAllText(Path.Combine(Root, S(service, "build", "dockerfile"))));
         }
+        Assert.Single(replicas.Select(r => S(r.Service, "volumes", "0")).Distinct());
     }
 
     [Fact]
@@ -96,6 +102,13 @@ public sealed class ComposeConfigTests
             .Select(e => new KeyValuePair<string, string?>(S(e, "name"), S(e, "value")));
         var options = Bind(env);
         Assert.Equal($"{S(service, "metadata", "name")}:{S(service, "spec", "ports", "0", "port")}", options.Jobs.Redis);
+        // Every pod mounts the one ReadWriteMany claim at the results folder.
+        var pod = At(deployment, "spec", "template", "spec");
+        var mount = ((YamlSequenceNode)At(pod, "containers", "0", "volumeMounts")).Cast<YamlMappingNode>().Single(m => S(m, "mountPath") == options.Jobs.ResultsFolder);
+        var volume = ((YamlSequenceNode)At(pod, "volumes")).Cast<YamlMappingNode>().Single(v => S(v, "name") == S(mount, "name"));
+        var claim = Load("deploy/results.yaml").Single(d => S(d, "kind") == "PersistentVolumeClaim");
+        Assert.Equal(S(claim, "metadata", "name"), S(volume, "persistentVolumeClaim", "claimName"));
+        Assert.Equal("ReadWriteMany", S(claim, "spec", "accessModes", "0"));
         Assert.All(options.Proxy.KnownNetworks, n => Assert.True(IPNetwork.TryParse(n, out _), n));
     }
 }

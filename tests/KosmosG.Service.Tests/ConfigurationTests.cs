@@ -18,6 +18,7 @@ public sealed class ConfigurationTests
     [InlineData("Deadline:DefaultSeconds", "5000", "KosmosG:Deadline:DefaultSeconds")]
     [InlineData("Adapters:LoraCacheSize", "0", "KosmosG:Adapters:LoraCacheSize")]
     [InlineData("Adapters:MaxControlNets", "-1", "KosmosG:Adapters:MaxControlNets")]
+    [InlineData("Jobs:ResultsFolder", "/tmp/results", "KosmosG:Jobs:ResultsFolder")]
     public void A_bad_value_stops_start_up_naming_the_key(string key, string value, string named)
     {
         using var factory = new ServiceFactory(f => f[key] = value);

@@ -24,7 +24,8 @@ public static class BenchCommand
         "encode" => EncodeBenchCommand.Run(args.Skip(1).ToList()),
         "pipeline" => PipelineBenchCommand.Run(args.Skip(1).ToList()),
         "service" => ServiceBenchCommand.Run(args.Skip(1).ToList()),
-        _ => throw new UsageException("bench needs a target: peak, unet, vae, encode, pipeline or service"),
+        "stores" => StoreBenchCommand.Run(args.Skip(1).ToList()),
+        _ => throw new UsageException("bench needs a target: peak, unet, vae, encode, pipeline, service or stores"),
     };
 
     static int RunUnet(IReadOnlyList<string> args)

@@ -20,8 +20,9 @@ public static class GenerationsEndpoints
                 "else Accept: application/json (default) -> GenerationResponse; image/png -> the image (n = 1) with its " +
                 "parameters in PNG iTXt chunks and x-seed, x-job-id, x-queue-time, x-inference-time (ms) headers; " +
                 "text/event-stream -> events queued {position}, started, progress {step, total}, preview {png_base64} " +
-                "(with preview_every), image {index, seed, png_base64}, then exactly one of completed {timings} or " +
-                "error {type, message}. Synchronous and streamed requests are cancelled when the client disconnects; " +
+                "(with preview_every), image {index, seed, png_base64}, then exactly one of completed {timings, warnings} or " +
+                "error {type, message}; with Redis a run can also end in requeued {position, reason} (lease_expired or " +
+                "shutdown), after which the job starts again. Synchronous and streamed requests are cancelled when the client disconnects; " +
                 "async jobs are not.")
             .Accepts<JsonObject>("application/json", "multipart/form-data") // the schema: OpenApiDocumentation, from RequestFields
             .Produces<GenerationResponse>(StatusCodes.Status200OK, "application/json", "image/png", "text/event-stream")

@@ -26,7 +26,8 @@ public static class JobsEndpoints
         jobs.MapGet("/{id}/images/{index:int}", async (string id, int index, HttpContext http, IJobStore store) =>
             {
                 var job = await FindAsync(store, id, http);
-                var image = job.Images.FirstOrDefault(i => i.Index == index)
+                // An empty PNG: its file in the results folder is gone (logged where it was read).
+                var image = job.Images.FirstOrDefault(i => i.Index == index && i.Png.Length > 0)
                             ?? throw new ApiProblemException(StatusCodes.Status404NotFound, "image_not_found",
                                 $"Job {id} has no image {index} (state {job.State}, {job.Images.Count} images so far).", "index");
                 http.Response.Headers["x-seed"] = image.Seed.ToString();

@@ -29,18 +29,18 @@ public sealed record ProgressView(int Step, int Total);
 [Description("Why a job did not succeed: generation_failed, cancelled, client_disconnected, deadline_exceeded or shutdown.")]
 public sealed record JobErrorView(string Type, string Message);
 
-[Description("A job: state (queued, running, succeeded, failed, cancelled), 1-based queue position while queued, progress, image links, error, timings.")]
+[Description("A job: state (queued, running, succeeded, failed, cancelled), 1-based queue position while queued, progress, image links, error, timings, and once it succeeded the warnings of the synchronous answer (what was not used as asked).")]
 public sealed record JobView(
     string Id, JobState State, int QueuePosition, ProgressView Progress, string? Device,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    IReadOnlyList<JobImageLink> Images, JobErrorView? Error, JobTimings? Timings)
+    IReadOnlyList<JobImageLink> Images, JobErrorView? Error, JobTimings? Timings, IReadOnlyList<string> Warnings)
 {
     public static JobView Of(Job job, int queuePosition) => new(
         job.Id, job.State, queuePosition, new ProgressView(job.Progress.Step, job.Progress.Total), job.Device,
         job.CreatedAt, job.StartedAt, job.FinishedAt,
         job.Images.Select(i => new JobImageLink(i.Index, i.Seed, $"/v1/jobs/{job.Id}/images/{i.Index}")).ToList(),
         job.Error is var (type, message) ? new JobErrorView(type, message) : null,
-        job.IsFinished ? job.TimingsInSeconds() : null);
+        job.IsFinished ? job.TimingsInSeconds() : null, job.Warnings);
 }
 
 [Description("The result of POST /v1/jobs/{id}/cancel: whether the job is (being) cancelled, and its state now.")]

@@ -78,6 +78,9 @@ public sealed class JobsOptions
     /// <summary>A running job's lease: a replica that stops renewing it (it died) loses the job to another replica
     /// after this long; the job then runs again from the start, with the same seed.</summary>
     public double LeaseSeconds { get; set; } = 30;
+    /// <summary>With Redis: a folder every replica mounts (a shared volume) where finished PNGs are written instead of
+    /// into Redis; they are deleted when their job expires. Empty: the PNGs live in Redis with the job's events.</summary>
+    public string ResultsFolder { get; set; } = "";
 }
 
 public sealed class DeadlineOptions

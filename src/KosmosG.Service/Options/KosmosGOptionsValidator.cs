@@ -49,6 +49,8 @@ public sealed partial class KosmosGOptionsValidator : IValidateOptions<KosmosGOp
         Require(o.Jobs.RetentionSeconds > 0, "Jobs:RetentionSeconds", "must be positive");
         Require(o.Jobs.MaxRetained >= 1, "Jobs:MaxRetained", "must be at least 1");
         Require(o.Jobs.LeaseSeconds >= 0.5, "Jobs:LeaseSeconds", "must be at least 0.5");
+        Require(string.IsNullOrWhiteSpace(o.Jobs.ResultsFolder) || !string.IsNullOrWhiteSpace(o.Jobs.Redis), "Jobs:ResultsFolder",
+            "needs Jobs:Redis (the in-process store keeps results in memory)");
         Require(o.Webhooks.AllowedHosts.Length == 0 || o.Webhooks.Secret.Length >= 16, "Webhooks:Secret",
             "needs at least 16 characters when Webhooks:AllowedHosts allows any");
         Require(o.Webhooks.MaxRetries >= 0 && o.Webhooks.RetryDelaySeconds >= 0 && o.Webhooks.TimeoutSeconds > 0, "Webhooks",

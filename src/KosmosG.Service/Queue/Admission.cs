@@ -14,30 +14,34 @@ public sealed class Admission(ModelCatalog catalog, IJobQueue queue, IJobStore s
     /// <summary>A cheap early check before a request body is parsed; null when a job could be admitted now.</summary>
     public async Task<Rejection?> CheckAsync()
     {
-        var rejection = catalog.IsDraining
-            ? new Rejection(Rejections.Draining, "The service is shutting down and accepts no new jobs.", NotReadyRetryAfterSeconds)
-            : !catalog.IsReady
-                ? new Rejection(Rejections.NotReady, NotReadyDetail(), NotReadyRetryAfterSeconds)
-                : await queue.CountAsync() is var waiting && waiting >= queue.Capacity ? QueueFull(waiting) : null;
+        var rejection = NotAdmitting() ?? (await queue.CountAsync() is var waiting && waiting >= queue.Capacity ? QueueFull(waiting) : null);
         if (rejection is not null) metrics.Rejected(rejection.Reason);
         return rejection;
     }
 
-    /// <summary>Queues the job; null on success, else why not.</summary>
+    /// <summary>Queues the job; null on success, else why not. The queue checks its capacity as it adds the job (at
+    /// once, for every replica), so the count is not read again first: one round trip less to a shared queue.</summary>
     public async Task<Rejection?> SubmitAsync(Job job)
     {
-        if (await CheckAsync() is { } rejection) return rejection;
-        if (!await queue.TryEnqueueAsync(job))
+        var rejection = NotAdmitting() ?? (await queue.TryEnqueueAsync(job) ? null : QueueFull(queue.Capacity));
+        if (rejection is not null)
         {
-            metrics.Rejected(Rejections.QueueFull);
-            return QueueFull(queue.Capacity);
+            metrics.Rejected(rejection.Reason);
+            return rejection;
         }
         store.Add(job);
         _ = job.Finished.ContinueWith(_ => Record(job), TaskScheduler.Default);
         return null;
     }
 
-    Rejection QueueFull(int waiting) => new(Rejections.QueueFull,
+    /// <summary>Refused whatever the queue holds: draining, or a worker not ready.</summary>
+    Rejection? NotAdmitting() => catalog.IsDraining
+        ? new Rejection(Rejections.Draining, "The service is shutting down and accepts no new jobs.", NotReadyRetryAfterSeconds)
+        : !catalog.IsReady
+            ? new Rejection(Rejections.NotReady, NotReadyDetail(), NotReadyRetryAfterSeconds)
+            : null;
+
+        Rejection QueueFull(int waiting) => new(Rejections.QueueFull,
         $"The queue is full ({queue.Capacity} jobs waiting).", drainRate.RetryAfterSeconds(waiting, waiting));
 
     string NotReadyDetail()

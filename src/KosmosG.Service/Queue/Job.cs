@@ -188,7 +188,7 @@ public sealed class Job
             if (Request.Images.Count > 0) Request = Request with { Images = [] };
             JobEvent terminal = error is var (type, message)
                 ? new ErrorEvent(Id, type, message)
-                : new CompletedEvent(Id, TimingsInSeconds());
+                : new CompletedEvent(Id, TimingsInSeconds(), Warnings);
             Emit(terminal);
         }
         _deadline.Dispose();
@@ -197,7 +197,7 @@ public sealed class Job
 
     /// <summary>
     /// Replays an event written by the replica that runs the job (a shared store's copy of it): the same log, state,
-    /// images and outcome as there. A job that went back to the queue (its runner's lease expired) starts over.
+    /// images, warnings and outcome as there. A job that went back to the queue (requeued) starts over.
     /// </summary>
     public void Apply(JobEvent e, DateTimeOffset at)
     {
@@ -206,7 +206,7 @@ public sealed class Job
             if (IsFinished) return;
             switch (e)
             {
-                case QueuedEvent when State == JobState.Running:
+                case RequeuedEvent:
                     State = JobState.Queued;
                     StartedAt = null;
                     Device = null;
@@ -228,6 +228,7 @@ public sealed class Job
                 case CompletedEvent c:
                     Timings = new StageTimings(TimeSpan.FromSeconds(c.Timings.Encode), TimeSpan.FromSeconds(c.Timings.Denoise),
                         TimeSpan.FromSeconds(c.Timings.Decode), TimeSpan.FromSeconds(c.Timings.EncodePng));
+                    Warnings = c.Warnings ?? [];
                     _images.Sort((a, b) => a.Index.CompareTo(b.Index));
                     break;
             }
@@ -237,7 +238,7 @@ public sealed class Job
                 return;
             }
             (State, Error) = e is ErrorEvent error
-                ? (error.Type == JobErrorTypes.GenerationFailed ? JobState.Failed : JobState.Cancelled, (error.Type, error.Message))
+                ? (JobErrorTypes.IsFailure(error.Type) ? JobState.Failed : JobState.Cancelled, (error.Type, error.Message))
                 : (JobState.Succeeded, ((string, string)?)null);
             if (e is ErrorEvent err) _cancelReason ??= err.Type;
             FinishedAt = at;

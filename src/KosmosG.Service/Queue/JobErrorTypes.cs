@@ -10,4 +10,7 @@ public static class JobErrorTypes
     public const string ClientDisconnected = "client_disconnected";
     public const string DeadlineExceeded = "deadline_exceeded";
     public const string Shutdown = "shutdown";
+
+    /// <summary>The job failed (state failed) rather than being cancelled (state cancelled).</summary>
+    public static bool IsFailure(string type) => type is GenerationFailed or InvalidField;
 }

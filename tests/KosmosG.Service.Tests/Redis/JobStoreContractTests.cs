@@ -89,20 +89,36 @@ public abstract class JobStoreContractTests : IDisposable
         Assert.True(run.TryStart("cpu"));
         run.ReportStep(1, 1);
         run.AddImage(new GeneratedImage(0, 7, TestPng.Solid(4, 4, 1, 2, 3)));
-        run.Succeed(new StageTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero), []);
+        run.Succeed(new StageTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.Zero), ["not applied: x"]);
         await job.Finished.WaitAsync(TimeSpan.FromSeconds(5));
 
-        var names = new List<string>();
-        await foreach (var e in events.ReadAllAsync()) names.Add(e.Name);
-        Assert.Equal(["queued", "started", "progress", "image", "completed"], names);
+        var seenEvents = new List<JobEvent>();
+        await foreach (var e in events.ReadAllAsync()) seenEvents.Add(e);
+        Assert.Equal(["queued", "started", "progress", "image", "completed"], seenEvents.Select(e => e.Name));
+        Assert.Equal(["not applied: x"], ((CompletedEvent)seenEvents[^1]).Warnings);
         await Wait.UntilAsync(async () => (await Store.FindAsync(job.Id))!.IsFinished, "the store to see the end");
         var seen = (await Store.FindAsync(job.Id))!;
         Assert.Equal((JobState.Succeeded, "cpu", 2.0), (seen.State, seen.Device, seen.Timings!.Denoise.TotalSeconds));
+        Assert.Equal(["not applied: x"], seen.Warnings);
         Assert.Equal(TestPng.Solid(4, 4, 1, 2, 3), seen.Images.Single().Png);
 
         var replay = new List<string>();
         await foreach (var e in (await Store.FollowAsync(job.Id, CancellationToken.None))!.Subscribe(skip: 3).ReadAllAsync()) replay.Add(e.Name);
         Assert.Equal(["image", "completed"], replay);
+    }
+
+    [Fact]
+    public async Task A_job_its_runner_rejects_for_a_field_is_failed_not_cancelled_through_the_store()
+    {
+        var job = await Submit(NewJob("rejected"));
+        var run = Take();
+        Assert.True(run.TryStart("cpu"));
+        run.Reject("Loras", "fits no layer");
+        await job.Finished.WaitAsync(TimeSpan.FromSeconds(5));
+        await Wait.UntilAsync(async () => (await Store.FindAsync(job.Id))!.IsFinished, "the store to see the end");
+        var seen = (await Store.FindAsync(job.Id))!;
+        Assert.Equal((JobState.Failed, JobErrorTypes.InvalidField), (seen.State, seen.Error!.Value.Type));
+        Assert.Equal(JobState.Failed, job.State);
     }
 
     [Fact]

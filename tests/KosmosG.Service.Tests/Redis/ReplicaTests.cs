@@ -13,7 +13,7 @@ public sealed class ReplicaTests : IDisposable
     readonly RedisServer _redis = new();
     readonly List<ServiceFactory> _hosts = [];
 
-    ServiceFactory Host(string device, string? redis = null, double stepMs = 5, int capacity = 8)
+    ServiceFactory Host(string device, string? redis = null, double stepMs = 5, int capacity = 8, Action<ServiceFactory>? more = null)
     {
         var host = new ServiceFactory(f =>
         {
@@ -23,24 +23,26 @@ public sealed class ReplicaTests : IDisposable
             f["Workers:Devices:0"] = device;
             f["Queue:Capacity"] = capacity.ToString();
             f["Shutdown:DrainSeconds"] = "1";
+            more?.Invoke(f);
         });
         _hosts.Add(host);
         return host;
     }
 
-    static async Task<List<(string Event, string Id)>> EventsAsync(HttpClient client, string id, int? lastEventId = null)
+    static async Task<List<(string Event, string Id, string Data)>> EventsAsync(HttpClient client, string id, int? lastEventId = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{id}/events");
         if (lastEventId is { } last) request.Headers.Add("Last-Event-ID", last.ToString());
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var events = new List<(string, string)>();
+        var events = new List<(string, string, string)>();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        string? eventId = null;
+        string? eventId = null, name = null;
         while (await reader.ReadLineAsync() is { } line)
         {
             if (line.StartsWith("id: ")) eventId = line[4..];
-            else if (line.StartsWith("event: ")) events.Add((line[7..], eventId!));
+            else if (line.StartsWith("event: ")) name = line[7..];
+            else if (line.StartsWith("data: ")) events.Add((name!, eventId!, line[6..]));
         }
         return events;
     }
@@ -66,6 +68,47 @@ public sealed class ReplicaTests : IDisposable
         Assert.Equal(events.Skip(3), await EventsAsync(a, id, lastEventId: 3));
         var missing = await b.GetAsync("/v1/jobs/job_nothing/events");
         await missing.AssertProblemAsync(404, code: "job_not_found");
+    }
+
+    [Fact]
+    public async Task With_a_results_folder_the_PNGs_go_to_files_any_replica_serves_and_expire_with_their_job()
+    {
+        var folder = Directory.CreateTempSubdirectory("kosmosg-results-").FullName;
+        try
+        {
+            void Shared(ServiceFactory f)
+            {
+                f["Jobs:ResultsFolder"] = folder;
+                f["Jobs:RetentionSeconds"] = "2";
+            }
+            var a = await Host("cuda:0", more: Shared).ReadyClientAsync();
+            var b = await Host("cuda:1", more: Shared).ReadyClientAsync();
+            var id = await a.SubmitAsyncJob(new { prompt = "to files", steps = 2, seed = 50, n = 2 });
+            Assert.Equal("succeeded", (string?)(await b.FinishedJobAsync(id))["state"]);
+
+            var files = Path.Combine(folder, id);
+            Assert.Equal(["0.png", "1.png"], Directory.GetFiles(files).Select(Path.GetFileName).Order());
+            Pngs.AssertImage(await b.GetByteArrayAsync($"/v1/jobs/{id}/images/1"), 64, 64, seed: 51);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(files, "0.png")), await a.GetByteArrayAsync($"/v1/jobs/{id}/images/0"));
+            // The stream names the images without their bytes: Redis holds no PNG.
+            using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString))
+            {
+                var images = (await redis.GetDatabase().StreamRangeAsync("kosmosg:events:" + id)).Where(e => e["e"] == "image").ToList();
+                Assert.Equal(2, images.Count);
+                Assert.All(images, e => Assert.Contains("\"Png\":\"\"", (string)e["d"]!));
+            }
+            var events = await EventsAsync(b, id);
+            Assert.Equal(Convert.ToBase64String(File.ReadAllBytes(Path.Combine(files, "1.png"))),
+                System.Text.Json.Nodes.JsonNode.Parse(events.Where(e => e.Event == "image").Last().Data)!["png_base64"]!.GetValue<string>());
+
+            // Two seconds after the end Redis drops the record, and a replica's sweep the files.
+            await Wait.UntilAsync(() => !Directory.Exists(files), "the job's files to be deleted", seconds: 15);
+            await (await b.GetAsync($"/v1/jobs/{id}")).AssertProblemAsync(404, code: "job_not_found");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -164,9 +207,14 @@ public sealed class ReplicaTests : IDisposable
         Assert.Equal(0, lost);
         var image = await b.GetByteArrayAsync($"/v1/jobs/{running}/images/0");
         Pngs.AssertImage(image, 64, 64, seed: 77);
-        var events = (await EventsAsync(b, running)).Select(e => e.Event).ToList();
+        var log = await EventsAsync(b, running);
+        var events = log.Select(e => e.Event).ToList();
         Assert.Equal(2, events.Count(e => e == "started"));   // once on A, once on B
+        var requeued = events.IndexOf("requeued");            // between them, saying why
+        Assert.InRange(requeued, events.IndexOf("started") + 1, events.LastIndexOf("started") - 1);
+        Assert.Contains("\"reason\":\"lease_expired\"", log[requeued].Data);
         Assert.Equal(1, events.Count(e => e == "completed"));
+        Assert.Equal("completed", events[^1]);
         Assert.Equal(5, survivor.Generators.Single.Generations);  // warm-up + the four jobs, each once
         var metrics = await b.GetStringAsync("/metrics");
         Assert.Contains("kosmosg_redeliveries_total", metrics);
@@ -185,9 +233,13 @@ public sealed class ReplicaTests : IDisposable
         var job = await b.FinishedJobAsync(id, seconds: 30);
         Assert.Equal(("succeeded", "cuda:1"), ((string?)job["state"], (string?)job["device"]));
         Pngs.AssertImage(await b.GetByteArrayAsync($"/v1/jobs/{id}/images/0"), 64, 64, seed: 21);
-        var events = (await EventsAsync(b, id)).Select(e => e.Event).ToList();
+        var log = await EventsAsync(b, id);
+        var events = log.Select(e => e.Event).ToList();
         Assert.Equal(2, events.Count(e => e == "started"));
+        Assert.Equal(events.LastIndexOf("started") - 1, events.IndexOf("requeued"));
+        Assert.Contains("\"reason\":\"shutdown\"", log[events.IndexOf("requeued")].Data);
         Assert.DoesNotContain("error", events);
+        Assert.Equal("completed", events[^1]);
     }
 
     [Fact]

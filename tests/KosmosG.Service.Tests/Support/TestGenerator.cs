@@ -9,12 +9,14 @@ namespace KosmosG.Service.Tests.Support;
 /// A deterministic stand-in for a loaded model, for queue, cancellation, concurrency and shutdown behaviour: real PNGs
 /// (a solid colour derived from the seed), a configurable delay per denoising step that wakes up on cancellation,
 /// counters of steps, decodes and cancellations, the &lt;i&gt;-count check of the real contract, and failure
-/// injection by prompt: "[fail]" always throws, "[oom]" always reports device OOM, "[oom-once]" only on the first try.
+/// injection by prompt: "[fail]" always throws, "[oom]" always reports device OOM, "[oom-once]" only on the first try;
+/// "[warn]" succeeds with <see cref="Warning"/> (as a LoRA whose text-encoder part KOSMOS-G cannot apply does).
 /// It throws if it is ever called off the thread that created it or re-entered.
 /// </summary>
 public sealed partial class TestGenerator : IImageGenerator
 {
     public static readonly string[] Schedulers = ["dpms", "ddim", "euler"];
+    public const string Warning = "LoRA test: its text-encoder keys were not applied (KOSMOS-G conditions the U-Net through AlignerNet).";
     readonly TestGeneratorOptions _options;
     readonly int _ownerThread = Environment.CurrentManagedThreadId;
     readonly ConditionalWeakTable<GenerationRequest, object> _triedOnce = new();
@@ -94,7 +96,10 @@ public sealed partial class TestGenerator : IImageGenerator
                 images.Add(image);
             }
             var elapsed = DateTime.UtcNow - started;
-            return new GenerationResult(images, new StageTimings(TimeSpan.FromMilliseconds(1), elapsed, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)));
+            return new GenerationResult(images, new StageTimings(TimeSpan.FromMilliseconds(1), elapsed, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)))
+            {
+                Warnings = request.Prompt.Contains("[warn]") ? [Warning] : [],
+            };
         }
         finally
         {

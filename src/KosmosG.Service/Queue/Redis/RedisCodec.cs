@@ -30,6 +30,7 @@ static class RedisCodec
         JobEvent e = (string?)entry["e"] switch
         {
             "queued" => JsonSerializer.Deserialize<QueuedEvent>(data, Json)!,
+            "requeued" => JsonSerializer.Deserialize<RequeuedEvent>(data, Json)!,
             "started" => JsonSerializer.Deserialize<StartedEvent>(data, Json)!,
             "progress" => JsonSerializer.Deserialize<ProgressEvent>(data, Json)!,
             "preview" => JsonSerializer.Deserialize<PreviewEvent>(data, Json)!,

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KosmosG.Service.Catalog;
 using KosmosG.Service.Observability;
 using KosmosG.Service.Options;
@@ -23,6 +24,10 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
     readonly ILogger _logger;
     readonly TimeSpan _maxDeadline;
     readonly Timer _leases;
+    readonly TimeSpan _sweepEvery;
+    readonly ConcurrentDictionary<Task, byte> _writes = new();
+    static readonly TimeSpan WritesAtExit = TimeSpan.FromSeconds(5);
+    long _nextSweep;
     readonly string _replica = Environment.MachineName + "/" + Guid.NewGuid().ToString("N")[..8];
 
     public RedisJobQueue(RedisJobs redis, IOptions<KosmosGOptions> options, ModelCatalog catalog, ServiceMetrics metrics,
@@ -35,6 +40,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         _logger = logger;
         Capacity = options.Value.Queue.Capacity;
         _maxDeadline = TimeSpan.FromSeconds(options.Value.Deadline.MaxSeconds);
+        // Files outlive their job's record by at most half the retention (a minute at most).
+        _sweepEvery = TimeSpan.FromTicks(Math.Clamp(redis.Retention.Ticks / 2, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         var tick = TimeSpan.FromTicks(Math.Min(redis.Lease.Ticks / 3, TimeSpan.FromSeconds(1).Ticks));
         _leases = new Timer(_ => _ = KeepLeasesAsync(), null, tick, tick);
     }
@@ -51,6 +58,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
             [_redis.QueueKey, _redis.JobKey(job.Id), _redis.EventsKey(job.Id)],
             [Capacity, job.Id, RedisCodec.Request(job.Request), RedisCodec.Images(job.Request), job.Owner ?? "",
              job.CreatedAt.ToUnixTimeMilliseconds(), ttl, RedisJobs.Now(), _redis.Channel.ToString(), job.DeadlineAt.ToUnixTimeMilliseconds(), job.Webhook ?? ""]);
+        // This replica's own idle worker need not wait for the notification's round trip through Redis.
+        if (position > 0) _redis.WakeWorkers();
         return position > 0;
     }
 
@@ -109,24 +118,28 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
     {
         if (e is ErrorEvent { Type: JobErrorTypes.Shutdown })
         {
-            _ = _redis.Db.ScriptEvaluateAsync(RedisScripts.HandBack,
+            Track(_redis.Db.ScriptEvaluateAsync(RedisScripts.HandBack,
                     [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.QueueKey, _redis.LeasesKey],
                     [job.Id, runner, RedisJobs.Now(), _redis.Channel.ToString()])
-                .ContinueWith(t => Log(t.Exception, job), TaskScheduler.Default);
+                .ContinueWith(t => Log(t.Exception, job), TaskScheduler.Default));
             return;
         }
         var final = e switch
         {
             CompletedEvent => "succeeded",
-            ErrorEvent { Type: JobErrorTypes.GenerationFailed } => "failed",
+            ErrorEvent error when JobErrorTypes.IsFailure(error.Type) => "failed",
             ErrorEvent => "cancelled",
             _ => "",
         };
-        _redis.Db.ScriptEvaluateAsync(RedisScripts.Event, [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.LeasesKey],
-                [job.Id, runner, e.Name, RedisCodec.Data(e), RedisJobs.Now(), final, (long)_redis.Retention.TotalMilliseconds, _redis.Channel.ToString()])
+        // With a results folder the PNG goes to its file first, and the stream entry names it without the bytes.
+        var data = e is ImageEvent image && _redis.Results is { } files
+            ? RedisCodec.Data(image with { Image = files.Write(job.Id, image.Image) })
+            : RedisCodec.Data(e);
+        Track(_redis.Db.ScriptEvaluateAsync(RedisScripts.Event, [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.LeasesKey],
+                [job.Id, runner, e.Name, data, RedisJobs.Now(), final, (long)_redis.Retention.TotalMilliseconds, _redis.Channel.ToString()])
             .ContinueWith(t =>
             {
-                if (t.IsFaulted)
+                if (!t.IsCompletedSuccessfully)
                 {
                     Log(t.Exception, job);
                     return;
@@ -140,7 +153,15 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
                 }
                 else if (final != "") _webhooks.Notify(job); // the job's one end, written by its runner
                 else if (answer != "") job.Cancel(answer);
-            }, TaskScheduler.Default);
+            }, TaskScheduler.Default));
+    }
+
+    /// <summary>Remembers a write until Redis answered it, so that disposal (after the drain) waits for the last
+    /// hand-backs and terminal events instead of closing the connection under them.</summary>
+    void Track(Task write)
+    {
+        _writes[write] = 0;
+        write.ContinueWith(t => _writes.TryRemove(t, out _), TaskScheduler.Default);
     }
 
     void Log(Exception? e, Job job)
@@ -148,7 +169,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         if (e is not null) _logger.LogWarning("Job {JobId}: writing its event to Redis failed ({Message})", job.Id, e.GetBaseException().Message);
     }
 
-    /// <summary>Renews this replica's leases and reaps everyone's expired ones (any live replica does it).</summary>
+    /// <summary>Renews this replica's leases and reaps everyone's expired ones (any live replica does it); now and then
+    /// deletes the result files of jobs whose record expired.</summary>
     async Task KeepLeasesAsync()
     {
         try
@@ -163,12 +185,25 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
                 _logger.LogWarning("{Expired} job leases expired; {Requeued} jobs queued again", reaped[0], reaped[1]);
                 _metrics.LeasesExpired(reaped[0], reaped[1]);
             }
+            if (_redis.Results is { } files && Environment.TickCount64 >= _nextSweep)
+            {
+                _nextSweep = Environment.TickCount64 + (long)_sweepEvery.TotalMilliseconds;
+                await files.SweepAsync(id => _redis.Db.KeyExistsAsync(_redis.JobKey(id)));
+            }
         }
         catch (Exception e) when (RedisJobs.IsUnavailable(e))
         {
             _logger.LogDebug("Lease upkeep skipped: Redis unavailable ({Message})", e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Sweeping KosmosG:Jobs:ResultsFolder failed ({Message})", e.Message);
+        }
     }
 
-    public void Dispose() => _leases.Dispose();
+    public void Dispose()
+    {
+        _leases.Dispose();
+        Task.WaitAll(_writes.Keys.ToArray(), WritesAtExit);
+    }
 }

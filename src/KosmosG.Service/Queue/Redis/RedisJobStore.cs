@@ -9,7 +9,7 @@ namespace KosmosG.Service.Queue.Redis;
 /// Jobs shared by every replica: a job is its record (request, owner, creation time) plus its event stream, so any
 /// replica rebuilds the same state, images and outcome from Redis. A job submitted here follows its stream until it
 /// ends, wherever it runs, which is what its synchronous or SSE answer waits on. Finished jobs expire after
-/// KosmosG:Jobs:RetentionSeconds (Redis drops the keys).
+/// KosmosG:Jobs:RetentionSeconds (Redis drops the keys; their files in KosmosG:Jobs:ResultsFolder follow).
 /// </summary>
 public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> options, WebhookSender webhooks, ILogger<RedisJobStore> logger)
     : IJobStore
@@ -87,7 +87,7 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
         RedisValue last = "0-0";
         foreach (var entry in await redis.Db.StreamRangeAsync(redis.EventsKey(id)))
         {
-            var (e, at) = RedisCodec.Event(entry);
+            var (e, at) = Event(id, entry);
             job.Apply(e, at);
             last = entry.Id;
         }
@@ -109,7 +109,7 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
                 var entries = await redis.Db.StreamReadAsync(redis.EventsKey(job.Id), last);
                 foreach (var entry in entries)
                 {
-                    var (e, at) = RedisCodec.Event(entry);
+                    var (e, at) = Event(job.Id, entry);
                     job.Apply(e, at);
                     last = entry.Id;
                 }
@@ -127,6 +127,13 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
             try { await signal.WaitAsync(IdlePoll, stop); }
             catch (OperationCanceledException) { return; }
         }
+    }
+
+    /// <summary>A stream entry back to its event, with an image's bytes read from the results folder.</summary>
+    (JobEvent Event, DateTimeOffset At) Event(string id, StreamEntry entry)
+    {
+        var (e, at) = RedisCodec.Event(entry);
+        return e is ImageEvent image && redis.Results is { } files ? (image with { Image = files.Read(id, image.Image) }, at) : (e, at);
     }
 
     static string? NullIfEmpty(RedisValue value) => value.IsNullOrEmpty ? null : (string)value!;

@@ -7,7 +7,7 @@ namespace KosmosG.Service.Queue.Redis;
 
 /// <summary>
 /// The connection to the shared Redis (KosmosG:Jobs:Redis) and what the store and the queue share: key names, the
-/// scripts, the notification channel (who waits for which job's events), and the jobs this replica runs. Commands
+/// scripts, the notification channel (who waits for which job's events), the results folder, and the jobs this replica runs. Commands
 /// fail fast while Redis is away (the API answers 503) and the connection comes back by itself.
 /// </summary>
 public sealed class RedisJobs : IDisposable
@@ -17,9 +17,10 @@ public sealed class RedisJobs : IDisposable
     readonly CancellationTokenSource _closing = new();
     int _subscribed;
 
-    public RedisJobs(IOptions<KosmosGOptions> options)
+    public RedisJobs(IOptions<KosmosGOptions> options, ILogger<RedisJobs> logger)
     {
         var jobs = options.Value.Jobs;
+        Results = string.IsNullOrWhiteSpace(jobs.ResultsFolder) ? null : new ResultFiles(jobs.ResultsFolder, logger);
         Prefix = jobs.RedisKeyPrefix;
         Retention = TimeSpan.FromSeconds(jobs.RetentionSeconds);
         Lease = TimeSpan.FromSeconds(jobs.LeaseSeconds);
@@ -43,6 +44,8 @@ public sealed class RedisJobs : IDisposable
     public TimeSpan Retention { get; }
     public TimeSpan Lease { get; }
     public RedisChannel Channel { get; }
+    /// <summary>Where finished PNGs go (KosmosG:Jobs:ResultsFolder), or null: in the job's event stream.</summary>
+    public ResultFiles? Results { get; }
     public IDatabase Db => _connection.Value.GetDatabase();
 
     /// <summary>Fires when the host disposes the connection: background followers stop.</summary>
@@ -53,6 +56,12 @@ public sealed class RedisJobs : IDisposable
 
     /// <summary>Idle workers wait on this; "q" (a job was queued) releases it.</summary>
     public SemaphoreSlim WorkAvailable { get; } = new(0);
+
+    /// <summary>Tells this replica's idle workers to look at the queue.</summary>
+    public void WakeWorkers()
+    {
+        if (WorkAvailable.CurrentCount < 64) WorkAvailable.Release();
+    }
 
     public RedisKey JobKey(string id) => Prefix + "job:" + id;
     public RedisKey EventsKey(string id) => Prefix + "events:" + id;
@@ -105,7 +114,7 @@ public sealed class RedisJobs : IDisposable
     {
         if (message == "q")
         {
-            if (WorkAvailable.CurrentCount < 64) WorkAvailable.Release();
+            WakeWorkers();
             return;
         }
         var id = message[2..];

@@ -76,20 +76,21 @@ static class RedisScripts
         """;
 
     /// <summary>KEYS job, events, queue, leases; ARGV id, runner, now, channel. A draining replica hands a job it runs
-    /// back to the front of the queue. Returns 1, or 0 when the job is no longer the runner's.</summary>
+    /// back to the front of the queue (a 'requeued' event, reason shutdown). Returns 1, or 0 when the job is no longer the runner's.</summary>
     public const string HandBack = """
         if redis.call('HGET', KEYS[1], 'runner') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
         redis.call('HSET', KEYS[1], 'state', 'queued', 'runner', '')
         redis.call('ZREM', KEYS[4], ARGV[1])
         redis.call('LPUSH', KEYS[3], ARGV[1])
-        redis.call('XADD', KEYS[2], '*', 'e', 'queued', 'd', cjson.encode({Id = ARGV[1], Position = 1}), 't', ARGV[3])
+        redis.call('XADD', KEYS[2], '*', 'e', 'requeued', 'd', cjson.encode({Id = ARGV[1], Position = 1, Reason = 'shutdown'}), 't', ARGV[3])
         redis.call('PUBLISH', ARGV[4], 'e:' .. ARGV[1])
         redis.call('PUBLISH', ARGV[4], 'q')
         return 1
         """;
 
     /// <summary>KEYS leases, queue; ARGV now, key prefix, channel, retention ms. Every lease that ended: the job goes
-    /// back to the front of the queue (or ends cancelled when a cancel was asked for). Returns {expired, requeued}.</summary>
+    /// back to the front of the queue with a 'requeued' event, reason lease_expired (or ends cancelled when a cancel was
+    /// asked for). Returns {expired, requeued}.</summary>
     public const string Reap = """
         local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
         local requeued = 0
@@ -107,7 +108,7 @@ static class RedisScripts
             else
               redis.call('HSET', job, 'state', 'queued', 'runner', '')
               redis.call('LPUSH', KEYS[2], id)
-              redis.call('XADD', events, '*', 'e', 'queued', 'd', cjson.encode({Id = id, Position = 1}), 't', ARGV[1])
+              redis.call('XADD', events, '*', 'e', 'requeued', 'd', cjson.encode({Id = id, Position = 1, Reason = 'lease_expired'}), 't', ARGV[1])
               requeued = requeued + 1
               redis.call('PUBLISH', ARGV[3], 'q')
             end
