@@ -70,7 +70,7 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
             latents = InstructObjective.EncodeLatents(Frozen.Vae, target, generator, _settings.SampleLatents);
         }
         var noise = randn(latents.shape, generator: generator).to(device);
-        var timesteps = randint(0, Frozen.Noise.NumTrainTimesteps, [n], generator: generator).to(device);
+        var timesteps = TimestepSampler.Sample(_settings.Timesteps, Frozen.Noise.NumTrainTimesteps, n, generator).to(device);
         var control = batch.Controls is null ? null : ManifestImages.Stack(batch.Controls, batch.Resolution).to(Compute.DType, device);
         var loss = DiffusionLoss.Compute(Frozen.Noise, latents, noise, timesteps, noisy => Predict(noisy.to(Compute.DType), timesteps, condition, control));
         return new ObjectiveOutput(loss, new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() });
