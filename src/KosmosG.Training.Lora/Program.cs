@@ -9,11 +9,13 @@ return TrainerHost.Main(args, "kosmosg-train-lora",
           --rank N             LoRA rank r (default 4)
           --alpha X            LoRA alpha; the update is scaled by alpha / r (default: r)
           --conv               also train LoRAs on the block convolutions (kohya's LoCon), not only the attention projections
+          --no-cross-kv        leave the cross-attention to_k/to_v out (they read only the prompt: a style that changes
+                               size or layout but must keep colours and shapes trains without them)
           --format kohya|diffusers|both  what each checkpoint writes: NAME.safetensors (kohya-ss keys) and/or
                                pytorch_lora_weights.safetensors (diffusers/PEFT keys) (default both)
           --name NAME          file name of the kohya file (default lora): copy it to MODEL/loras/ and use --lora NAME
     """,
-    [.. AdapterCommandLine.ValueFlags, "--rank", "--alpha", "--format", "--name"], [.. AdapterCommandLine.Switches, "--conv"],
+    [.. AdapterCommandLine.ValueFlags, "--rank", "--alpha", "--format", "--name"], [.. AdapterCommandLine.Switches, "--conv", "--no-cross-kv"],
     (cl, options, stop) =>
     {
         manual_seed(options.Seed);
@@ -27,7 +29,7 @@ return TrainerHost.Main(args, "kosmosg-train-lora",
         var train = AdapterExample.ReadManifest(options.DataManifest, control: false);
         var val = TrainerHost.ReadOptional(options.ValidationManifest, p => AdapterExample.ReadManifest(p, control: false));
         using var objective = new LoraObjective(FrozenDiffusion.Load(model, options.Compute, AdapterCommandLine.Settings(cl)), options.Compute,
-            AdapterCommandLine.Settings(cl), rank, alpha, cl.Switch("--conv"), options.Seed);
+            AdapterCommandLine.Settings(cl), rank, alpha, cl.Switch("--conv"), options.Seed, crossKeyValue: !cl.Switch("--no-cross-kv"));
         var content = new AdapterCheckpointContent((folder, masters) =>
         {
             if (format != "diffusers") objective.Lora.SaveKohya(Path.Combine(folder, name + ".safetensors"), masters, dtype);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using KosmosG.ToyWorld;
 
 namespace KosmosG.Cli.Tests;
@@ -42,6 +43,41 @@ public class ToyEvalTests(TinyKosmosGFolders folders) : IClassFixture<TinyKosmos
     }
 
     [Fact]
+    public void AdapterPartsOnTheDemoModelReportEachHeldOutCaseAndASummary()
+    {
+        // No --model: the demo model with its ControlNet canny and LoRA large. Two steps: the figures are only checked for form.
+        var (code, output, error) = CliRunner.Run("eval", "toy", "--parts", "controlnet,lora", "--adapter-count", "2", "--steps", "2", "--seed", "3");
+
+        Assert.True(code == 0, error + output);
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Equal(2, lines.Count(l => Regex.IsMatch(l,
+            @"^controlnet +[01]: (red|green|blue|yellow|purple|orange) (circle|square|triangle) in a (circle|square|triangle) x\d\.\d\d at \(\d+, \d+\): " +
+            @"colour (yes, centre error \d+\.\d px|no, centre error NaN px), shape (right|wrong)$")));
+        Assert.Matches(@"controlnet canny: layout followed [01]\.\d{3} \(centre within 6 px [01]\.\d{3}, shape [01]\.\d{3}\), subject colour [01]\.\d{3} \(2 held-out layouts\)", output);
+        Assert.Equal(2, lines.Count(l => Regex.IsMatch(l,
+            @"^lora +[01]: <i> (on the left|on the right|at the top|at the bottom|in the center) on a (white|black|gray) background \[\w+ \w+\]: \d+ -> \d+ px, shape and colour (kept|lost)$")));
+        Assert.Matches(@"lora large: area ratio mean (\d+\.\d\d|NaN), median (\d+\.\d\d|NaN); subject fidelity [01]\.\d{3} with it, [01]\.\d{3} without \(2 held-out prompts\)", output);
+        // Only the asked parts: no base-model score.
+        Assert.DoesNotContain("text fidelity", output);
+
+        // The held-out cases depend on the seed only: the LoRA part alone repeats the same LoRA lines.
+        var (loraCode, loraOutput, loraError) = CliRunner.Run("eval", "toy", "--parts", "lora", "--adapter-count", "2", "--steps", "2", "--seed", "3");
+        Assert.True(loraCode == 0, loraError + loraOutput);
+        Assert.DoesNotContain("controlnet", loraOutput);
+        Assert.Equal(lines.Where(l => l.StartsWith("lora", StringComparison.Ordinal)), loraOutput.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Length > 0));
+    }
+
+    [Fact]
+    public void AdapterPartsOnAFolderWithoutTheAdaptersSayTheyDidNotRun()
+    {
+        var (code, output, error) = CliRunner.Run("eval", "toy", "--model", folders.WithTextEncoder, "--parts", "controlnet,lora", "--adapter-count", "1");
+        Assert.True(code == 0, error + output);
+        Assert.Contains("controlnet canny: not run (the model folder has no controlnets/canny/)", output);
+        Assert.Contains("lora large: not run (the model folder has no loras/large.safetensors)", output);
+        Assert.DoesNotContain("held-out", output);
+    }
+
+    [Fact]
     public void WithoutATextEncoderInSdTheReferenceLineSaysWhy()
     {
         var (code, output, error) = CliRunner.Run("eval", "toy", "--model", folders.Converted, "--count", "1", "--steps", "1");
@@ -73,6 +109,8 @@ public class ToyEvalTests(TinyKosmosGFolders folders) : IClassFixture<TinyKosmos
     [InlineData("eval", "toy", "--scheduler", "heun")]
     [InlineData("eval", "toy", "--steps")]
     [InlineData("eval", "toy", "--colour", "red")]
+    [InlineData("eval", "toy", "--parts", "controlnet,style")]
+    [InlineData("eval", "toy", "--adapter-count", "0")]
     public void BadCommandLinesAreUsageErrors(params string[] args)
     {
         var (code, _, error) = CliRunner.Run(args);

@@ -49,10 +49,12 @@ public sealed class AdapterTrainingTests(ITestOutputHelper output) : IDisposable
     TrainingResult TrainControlNet(TrainingOptions options, Action<long>? onUpdate = null, CancellationToken stop = default)
     {
         var sd = Fixtures.Sd15TinyPipeline;
-        var frozen = FrozenDiffusion.Load(sd, ComputeOptions.Cpu, new AdapterSettings());
+        // The demo ControlNet's timesteps (biased to high noise), so the stop/resume test covers their draws too.
+        var settings = new AdapterSettings { Timesteps = TimestepSampling.Cubic };
+        var frozen = FrozenDiffusion.Load(sd, ComputeOptions.Cpu, settings);
         manual_seed(options.Seed);
         var controlNet = ControlNetFromUnet.Create(frozen.Unet, ControlNetFromUnet.DefaultEmbedding(frozen.VaeFactor));
-        using var objective = new ControlNetObjective(frozen, controlNet, ComputeOptions.Cpu, new AdapterSettings());
+        using var objective = new ControlNetObjective(frozen, controlNet, ComputeOptions.Cpu, settings);
         var config = ControlNetFromUnet.Config(frozen.UnetConfigPath, controlNet.Config);
         var content = new AdapterCheckpointContent((folder, masters) => ControlNetFromUnet.Save(folder, config, controlNet, masters, ScalarType.Float16));
         return new TrainingRunner<AdapterExample, AdapterBatch>(options, objective, AdapterExample.ReadManifest(options.DataManifest, control: true), null,
@@ -109,6 +111,26 @@ public sealed class AdapterTrainingTests(ITestOutputHelper output) : IDisposable
         TinyTrainingSetup.AssertSameWeights(Path.Combine(straight.LastCheckpoint!, "tiny.safetensors"), Path.Combine(resumed.LastCheckpoint!, "tiny.safetensors"));
         TinyTrainingSetup.AssertSameWeights(Path.Combine(straight.LastCheckpoint!, CheckpointStore.TrainingFolder, AdapterCheckpointContent.MastersFile),
             Path.Combine(resumed.LastCheckpoint!, CheckpointStore.TrainingFolder, AdapterCheckpointContent.MastersFile));
+    }
+
+    [Fact]
+    public void LoraWithoutCrossKeyValueLeavesOnlyTheCrossAttentionKeysAndValuesOut()
+    {
+        using var unet = UNet2DConditionModel.Load(Path.Combine(Fixtures.Sd15TinyPipeline, "unet", "config.json"),
+            Path.Combine(Fixtures.Sd15TinyPipeline, "unet", "diffusion_pytorch_model.safetensors"));
+        using var generator = new Generator(1);
+        List<string> Layers(bool crossKeyValue)
+        {
+            using var lora = new TrainableLora(unet, rank: 2, alpha: 2, convs: true, generator, crossKeyValue);
+            return [.. lora.Trainable.Select(p => p.Name).Where(n => n.EndsWith(".lora_A.weight", StringComparison.Ordinal))];
+        }
+        var all = Layers(crossKeyValue: true);
+        var kept = Layers(crossKeyValue: false);
+        var crossKeyValues = all.Where(n => n.Contains(".attn2.to_k.", StringComparison.Ordinal) || n.Contains(".attn2.to_v.", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(crossKeyValues);
+        Assert.Equal(all.Except(crossKeyValues), kept);
+        Assert.Contains(kept, n => n.Contains(".attn2.to_q.", StringComparison.Ordinal));
+        Assert.Contains(kept, n => n.Contains(".attn1.to_k.", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
+using KosmosG.Training.Adapters;
 using KosmosG.Training.Data;
 using KosmosG.Training.Optimization;
+using static TorchSharp.torch;
 
 namespace KosmosG.Tests.Training;
 
@@ -14,6 +16,21 @@ public sealed class SamplerAndScheduleTests
         Assert.Equal(a.Order(3), b.Order(3));
         Assert.NotEqual(a.Order(0), a.Order(1));
         Assert.NotEqual(a.Order(0), new EpochSampler(50, seed: 8).Order(0));
+    }
+
+    [Theory]
+    [InlineData(TimestepSampling.Uniform, 0.5)]
+    [InlineData(TimestepSampling.Cubic, 0.7937)] // P(1 - u^3 >= 1/2) = 2^(-1/3)
+    public void AdapterTimestepsStayInRangeAndCubicOnesFavourHighNoise(TimestepSampling sampling, double highShare)
+    {
+        using var generator = new Generator(5);
+        using var t = TimestepSampler.Sample(sampling, 1000, 20_000, generator);
+        Assert.Equal(ScalarType.Int64, t.dtype);
+        Assert.InRange(t.min().item<long>(), 0, 10);
+        Assert.InRange(t.max().item<long>(), 990, 999);
+        Assert.InRange(t.ge(500).to(ScalarType.Float64).mean().item<double>(), highShare - 0.015, highShare + 0.015);
+        using var again = new Generator(5);
+        Assert.True(t.Equals(TimestepSampler.Sample(sampling, 1000, 20_000, again)), "same generator state, different timesteps");
     }
 
     [Fact]

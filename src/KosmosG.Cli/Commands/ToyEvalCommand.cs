@@ -51,6 +51,10 @@ public static class ToyEvalCommand
         // The adapter parts run when the model folder has the demo adapters (controlnets/canny, loras/large.safetensors).
         var controlNet = parts.Contains("controlnet") && Directory.Exists(Path.Combine(folder.Root, "controlnets", ToyAdapterEval.ControlNetName));
         var lora = parts.Contains("lora") && File.Exists(Path.Combine(folder.Root, "loras", ToyAdapterEval.LoraName + ".safetensors"));
+        if (parts.Contains("controlnet") && !controlNet)
+            Console.WriteLine($"controlnet {ToyAdapterEval.ControlNetName}: not run (the model folder has no controlnets/{ToyAdapterEval.ControlNetName}/)");
+        if (parts.Contains("lora") && !lora)
+            Console.WriteLine($"lora {ToyAdapterEval.LoraName}: not run (the model folder has no loras/{ToyAdapterEval.LoraName}.safetensors)");
         var cases = ToyEvalPrompts.Select(count, seed);
         var referenceProblem = ReferenceProblem(folder);
 

@@ -14,9 +14,11 @@ public static class AdapterCommandLine
           --resolution N       target image side (default: U-Net sample size x VAE factor, i.e. 512 for SD v1.5)
           --latent-mean        train on VAE posterior means instead of samples (U-Nets trained on means, like the demo's)
           --save-dtype fp32|fp16  dtype of the written adapter (default fp32; resumes always use the fp32 masters)
+          --timesteps uniform|cubic  training timesteps uniform (default) or biased to high noise, t = (1 - u^3) T
+                               (T2I-Adapter; for control maps, which decide the layout early in sampling)
         """;
 
-    public static readonly string[] ValueFlags = ["--cfg-dropout", "--drop-entity-word", "--resolution", "--save-dtype"];
+    public static readonly string[] ValueFlags = ["--cfg-dropout", "--drop-entity-word", "--resolution", "--save-dtype", "--timesteps"];
     public static readonly string[] Switches = ["--latent-mean"];
 
     public static AdapterSettings Settings(CommandLine cl) => new()
@@ -25,6 +27,7 @@ public static class AdapterCommandLine
         DropEntityWord = cl.Double("--drop-entity-word", 0.5, 0, 1),
         Resolution = cl.String("--resolution") is null ? null : cl.Int("--resolution", 512, min: 8),
         SampleLatents = !cl.Switch("--latent-mean"),
+        Timesteps = cl.Choice("--timesteps", "uniform", "uniform", "cubic") == "cubic" ? TimestepSampling.Cubic : TimestepSampling.Uniform,
     };
 
     public static ScalarType SaveDType(CommandLine cl) => cl.Choice("--save-dtype", "fp32", "fp32", "fp16") == "fp16" ? ScalarType.Float16 : ScalarType.Float32;

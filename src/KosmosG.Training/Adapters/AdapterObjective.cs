@@ -28,6 +28,7 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
         Compute = compute;
         _settings = settings;
         _control = control;
+        Timesteps = settings.Timesteps;
         Resolution = settings.Resolution ?? (frozen.Unet.Config.SampleSize is int sample ? sample * frozen.VaeFactor
             : throw new ArgumentException("the U-Net config has no sample_size: pass the training resolution explicitly"));
         if (Resolution % frozen.VaeFactor != 0) throw new ArgumentException($"the resolution {Resolution} is not a multiple of the VAE factor {frozen.VaeFactor}");
@@ -39,6 +40,8 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
     protected FrozenDiffusion Frozen { get; }
     protected ComputeOptions Compute { get; }
     public int Resolution { get; }
+    /// <summary>How the next updates draw timesteps (settable so a later phase of a recipe can change it).</summary>
+    public TimestepSampling Timesteps { get; set; }
     public abstract string Stage { get; }
     public abstract IReadOnlyList<NamedParameter> Trainable { get; }
 
@@ -70,7 +73,7 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
             latents = InstructObjective.EncodeLatents(Frozen.Vae, target, generator, _settings.SampleLatents);
         }
         var noise = randn(latents.shape, generator: generator).to(device);
-        var timesteps = randint(0, Frozen.Noise.NumTrainTimesteps, [n], generator: generator).to(device);
+        var timesteps = TimestepSampler.Sample(Timesteps, Frozen.Noise.NumTrainTimesteps, n, generator).to(device);
         var control = batch.Controls is null ? null : ManifestImages.Stack(batch.Controls, batch.Resolution).to(Compute.DType, device);
         var loss = DiffusionLoss.Compute(Frozen.Noise, latents, noise, timesteps, noisy => Predict(noisy.to(Compute.DType), timesteps, condition, control));
         return new ObjectiveOutput(loss, new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() });

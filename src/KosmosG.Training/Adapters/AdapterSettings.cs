@@ -12,4 +12,8 @@ public sealed record AdapterSettings
     public int? Resolution { get; init; }
     /// <summary>Targets are VAE posterior samples (diffusers' scripts); false takes the mean (the demo's stand-in U-Net was trained on means).</summary>
     public bool SampleLatents { get; init; } = true;
+    /// <summary>How training timesteps are drawn: uniformly (diffusers' scripts) or cubically biased to high noise
+    /// (T2I-Adapter's t = (1 - u^3) T), where a layout is decided: a control map matters little once the noisy latent
+    /// already shows the shapes.</summary>
+    public TimestepSampling Timesteps { get; init; } = TimestepSampling.Uniform;
 }

@@ -7,11 +7,12 @@ namespace KosmosG.Training.Adapters;
 /// <summary>A LoRA on the frozen U-Net (attention projections, optionally the block convolutions), trained with the denoising loss.</summary>
 public sealed class LoraObjective : AdapterObjective
 {
-    public LoraObjective(FrozenDiffusion frozen, ComputeOptions compute, AdapterSettings settings, int rank, double alpha, bool convs, int seed)
+    public LoraObjective(FrozenDiffusion frozen, ComputeOptions compute, AdapterSettings settings, int rank, double alpha, bool convs, int seed,
+        bool crossKeyValue = true)
         : base(frozen, compute, settings, control: false)
     {
         using var generator = new Generator((ulong)seed, CPU);
-        Lora = new TrainableLora(frozen.Unet, rank, alpha, convs, generator);
+        Lora = new TrainableLora(frozen.Unet, rank, alpha, convs, generator, crossKeyValue);
         Trainable = Lora.Trainable;
     }
 

@@ -9,6 +9,11 @@ public static class LoraTargets
         && (path.EndsWith(".to_q", StringComparison.Ordinal) || path.EndsWith(".to_k", StringComparison.Ordinal)
             || path.EndsWith(".to_v", StringComparison.Ordinal) || path.EndsWith(".to_out.0", StringComparison.Ordinal));
 
+    /// <summary>The cross-attention key/value projections: they read only the prompt's condition, so a LoRA there changes
+    /// what is drawn (colours, shapes), never where or how large.</summary>
+    public static bool IsCrossAttentionKeyValue(string path) =>
+        path.Contains(".attn2.", StringComparison.Ordinal) && (path.EndsWith(".to_k", StringComparison.Ordinal) || path.EndsWith(".to_v", StringComparison.Ordinal));
+
     /// <summary>kohya's LoCon convolution targets: the convolutions inside the down, mid and up blocks (resnets,
     /// samplers, transformer proj_in/out), not conv_in/conv_out.</summary>
     public static bool IsBlockConv(string path) =>

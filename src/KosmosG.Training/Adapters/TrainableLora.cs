@@ -19,7 +19,8 @@ public sealed class TrainableLora : IDisposable
     readonly List<(string Path, Parameter Down, Parameter Up)> _layers = [];
     readonly List<Action> _remove = [];
 
-    public TrainableLora(nn.Module unet, int rank, double alpha, bool convs, Generator generator)
+    /// <param name="crossKeyValue">false leaves the cross-attention to_k/to_v alone (a style that must keep the prompt's content).</param>
+    public TrainableLora(nn.Module unet, int rank, double alpha, bool convs, Generator generator, bool crossKeyValue = true)
     {
         Rank = rank;
         Alpha = alpha;
@@ -28,7 +29,7 @@ public sealed class TrainableLora : IDisposable
         {
             switch (module)
             {
-                case Linear linear when LoraTargets.IsAttention(path):
+                case Linear linear when LoraTargets.IsAttention(path) && (crossKeyValue || !LoraTargets.IsCrossAttentionKeyValue(path)):
                     var (ld, lu) = Create(path, [rank, linear.in_features], [linear.out_features, rank], linear.weight!, generator);
                     var linearHook = linear.register_forward_hook((_, input, output) =>
                         output + nn.functional.linear(nn.functional.linear(input, ld), lu) * factor);
