@@ -73,6 +73,7 @@ public class ToyEvalTests(TinyKosmosGFolders folders) : IClassFixture<TinyKosmos
     [InlineData("eval", "toy", "--scheduler", "heun")]
     [InlineData("eval", "toy", "--steps")]
     [InlineData("eval", "toy", "--colour", "red")]
+    [InlineData("eval", "toy", "--dtype", "fp64")]
     public void BadCommandLinesAreUsageErrors(params string[] args)
     {
         var (code, _, error) = CliRunner.Run(args);

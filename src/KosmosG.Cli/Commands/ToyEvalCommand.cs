@@ -41,6 +41,7 @@ public static class ToyEvalCommand
         }
         catch (GenerationRequestException e) { throw new UsageException(e.Message); }
         var scheduler = a.Choice("--scheduler", SchedulerFactory.Names);
+        var compute = ComputeOptions.Parse("cpu", a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32");
         var gridPath = a.String("--grid");
         var jsonPath = a.String("--json");
         var folder = OpenModelFolder(a.String("--model") ?? DefaultModel.Path());
@@ -48,7 +49,6 @@ public static class ToyEvalCommand
         if (parts.Length == 0 || parts.Any(p => p is not ("base" or "controlnet" or "lora")))
             throw new UsageException($"--parts takes base, controlnet and/or lora separated by commas, got '{a.String("--parts")}'");
         var adapterCount = a.Int("--adapter-count", 1, 10_000) ?? DefaultAdapterCount;
-        var compute = ComputeOptions.Parse("cpu", a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32");
         // The adapter parts run when the model folder has the demo adapters (controlnets/canny, loras/large.safetensors).
         var controlNet = parts.Contains("controlnet") && Directory.Exists(Path.Combine(folder.Root, "controlnets", ToyAdapterEval.ControlNetName));
         var lora = parts.Contains("lora") && File.Exists(Path.Combine(folder.Root, "loras", ToyAdapterEval.LoraName + ".safetensors"));
