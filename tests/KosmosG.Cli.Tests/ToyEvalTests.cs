@@ -111,6 +111,7 @@ public class ToyEvalTests(TinyKosmosGFolders folders) : IClassFixture<TinyKosmos
     [InlineData("eval", "toy", "--colour", "red")]
     [InlineData("eval", "toy", "--parts", "controlnet,style")]
     [InlineData("eval", "toy", "--adapter-count", "0")]
+    [InlineData("eval", "toy", "--dtype", "fp64")]
     public void BadCommandLinesAreUsageErrors(params string[] args)
     {
         var (code, _, error) = CliRunner.Run(args);

@@ -16,7 +16,7 @@ public static class ToyEvalCommand
 {
     public const string Usage =
         "kosmosg eval toy [--model DIR] [--count N] [--seed S] [--steps K] [--guidance G] [--scheduler dpms|pndm|ddim|euler|euler-a]\n" +
-        "                 [--grid FILE.png] [--json FILE.json] [--parts base,controlnet,lora] [--adapter-count N]";
+        "                 [--grid FILE.png] [--json FILE.json] [--parts base,controlnet,lora] [--adapter-count N] [--dtype fp32|bf16|fp16]";
 
     public const int DefaultAdapterCount = 24;
 
@@ -28,7 +28,7 @@ public static class ToyEvalCommand
     public static int Run(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         if (args.Count == 0 || args[0] != "toy") throw new UsageException("eval needs a target: toy or dreambench");
-        var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json", "--parts", "--adapter-count"]);
+        var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json", "--parts", "--adapter-count", "--dtype"]);
         var seed = a.Int("--seed", 0, int.MaxValue) ?? 0;
         var available = ToyEvalPrompts.ZeroShot(seed).Count;
         var count = a.Int("--count", 1, available) ?? Math.Min(DefaultCount, available);
@@ -41,6 +41,7 @@ public static class ToyEvalCommand
         }
         catch (GenerationRequestException e) { throw new UsageException(e.Message); }
         var scheduler = a.Choice("--scheduler", SchedulerFactory.Names);
+        var compute = ComputeOptions.Parse("cpu", a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32");
         var gridPath = a.String("--grid");
         var jsonPath = a.String("--json");
         var folder = OpenModelFolder(a.String("--model") ?? DefaultModel.Path());
@@ -60,7 +61,7 @@ public static class ToyEvalCommand
 
         ToyEvalSettings settings;
         ToyEvalReport model;
-        using (var pipeline = KosmosGPipeline.Load(folder.Root, ComputeOptions.Cpu))
+        using (var pipeline = KosmosGPipeline.Load(folder.Root, compute))
         {
             var d = pipeline.Info.Defaults;
             settings = new ToyEvalSettings(pipeline.Info.Name, seed, steps ?? d.Steps, guidance ?? d.GuidanceScale, scheduler ?? d.Scheduler, d.Width, d.Height);
@@ -71,7 +72,7 @@ public static class ToyEvalCommand
         ToyEvalReport? reference = null;
         if (referenceProblem is null)
         {
-            using var sd = StableDiffusionPipeline.Load(folder.StableDiffusionDir, ComputeOptions.Cpu);
+            using var sd = StableDiffusionPipeline.Load(folder.StableDiffusionDir, compute);
             reference = Evaluate(sd, [.. cases.Select(c => c.AsTextOnly())], settings, "reference", cancellationToken);
         }
 

@@ -17,17 +17,23 @@ namespace KosmosG.Models.Diffusion;
 /// matrix product instead (14 ms at 4x4, 130 ms at 16x16; same values to 1e-5). Re-measured by CPU time on an AMD
 /// EPYC (AVX-512 BF16, no AMX), 1280 channels, batch 2: im2col 28/71/213 ms at 4x4/8x8/16x16 against oneDNN's
 /// 238/256/324 ms, while at 640 channels and below oneDNN wins (25 vs 52 ms at 16x16), as the threshold says.</item>
+/// <item>bf16 takes the same im2col path for the same weights: oneDNN copies the weight into its blocked layout on every
+/// call, and for SD's 2560/1920->1280 convs that copy (44-59 MB) is above glibc's largest mmap threshold, so each call
+/// also got fresh pages from the kernel (83,000 page faults, ~0.8 s of kernel time per U-Net step at 32x32). CPU time
+/// on an AMD EPYC (AVX-512 BF16), batch 2: 2560->1280 at 8x8 28-38 ms against 250 ms; 1280->1280 at 4x4/8x8/16x16
+/// 4-7/12-14/43-51 ms against 11-123/15-25/53-56 ms (oneDNN's lower figures only when the copy reused heap memory);
+/// 640 channels at 32x32 even, 320 at 64x64 3.5x slower, so smaller weights stay on oneDNN.</item>
 /// </list>
 /// </summary>
 internal static class CpuConv
 {
-    const long LargeFloat32WeightElements = 8L << 20; // 32 MB of float32: 640-channel 3x3 (14.7 MB) stays on oneDNN
+    const long LargeWeightElements = 8L << 20; // 1280x640x3x3 (7.4 M) and smaller stay on oneDNN
 
     public static Tensor Call(Conv2d conv, Tensor input)
     {
         if (input.device_type != DeviceType.CPU || conv.kernel_size.All(k => k == 1)) return conv.call(input);
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
-        if (input.dtype == ScalarType.Float32 && conv.weight!.numel() >= LargeFloat32WeightElements && conv.groups == 1
+        if ((input.dtype is ScalarType.Float32 or ScalarType.BFloat16) && conv.weight!.numel() >= LargeWeightElements && conv.groups == 1
             && !is_grad_enabled() && !LoraScope.IsPatched(conv)) // im2col skips Module.call, so it would skip a LoRA's hook
             return Im2Col(conv, input);
         return conv.call(input);
