@@ -118,7 +118,7 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
         var final = e switch
         {
             CompletedEvent => "succeeded",
-            ErrorEvent { Type: JobErrorTypes.GenerationFailed } => "failed",
+            ErrorEvent { Type: JobErrorTypes.GenerationFailed or JobErrorTypes.InvalidField } => "failed",
             ErrorEvent => "cancelled",
             _ => "",
         };
