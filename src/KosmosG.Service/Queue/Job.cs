@@ -237,7 +237,7 @@ public sealed class Job
                 return;
             }
             (State, Error) = e is ErrorEvent error
-                ? (error.Type == JobErrorTypes.GenerationFailed ? JobState.Failed : JobState.Cancelled, (error.Type, error.Message))
+                ? (error.Type is JobErrorTypes.GenerationFailed or JobErrorTypes.InvalidField ? JobState.Failed : JobState.Cancelled, (error.Type, error.Message))
                 : (JobState.Succeeded, ((string, string)?)null);
             if (e is ErrorEvent err) _cancelReason ??= err.Type;
             FinishedAt = at;

@@ -33,7 +33,8 @@ public sealed class RedisLeaseTests(RedisJobStoreContractTests.Server server) : 
     {
         var settings = new Dictionary<string, string?>
         {
-            ["KosmosG:Queue:Capacity"] = "4", ["KosmosG:Jobs:Redis"] = _redis, ["KosmosG:Jobs:LeaseSeconds"] = "1",
+            // Generous command timeouts: on a loaded machine a first EVAL took over the 5 s default.
+            ["KosmosG:Queue:Capacity"] = "4", ["KosmosG:Jobs:Redis"] = _redis + ",syncTimeout=20000,asyncTimeout=20000", ["KosmosG:Jobs:LeaseSeconds"] = "1",
             ["KosmosG:Jobs:RetentionSeconds"] = RetentionSeconds.ToString(CultureInfo.InvariantCulture),
         };
         var services = new ServiceCollection().AddLogging().AddMetrics().AddSingleton<ServiceMetrics>()
@@ -119,6 +120,24 @@ public sealed class RedisLeaseTests(RedisJobStoreContractTests.Server server) : 
         Assert.Equal(JobErrorTypes.Cancelled, run.CancelReason);
     }
 
+    /// <summary>A replica that loads a job running elsewhere replays its events once, then follows only the new ones.</summary>
+    [Fact]
+    public async Task Another_replica_sees_each_event_of_a_running_job_once()
+    {
+        var (runner, other) = (NewReplica(), NewReplica());
+        var job = await SubmitAsync(runner, "watched");
+        var run = Start(runner);
+        run.ReportStep(1, 2);
+        await Wait.UntilAsync(async () => await Db.StreamLengthAsync(Prefix + "events:" + job.Id) >= 3, "the step's event to be stored");
+        var events = (await other.Store.FollowAsync(job.Id, CancellationToken.None))!.Subscribe();
+        run.ReportStep(2, 2);
+        run.Succeed(new StageTimings(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), []);
+        var names = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await foreach (var e in events.ReadAllAsync(timeout.Token)) names.Add(e.Name);
+        Assert.Equal(["queued", "started", "progress", "progress", "completed"], names);
+    }
+
     /// <summary>A generation failure and a request only loading showed invalid both end "failed" in the shared record,
     /// so a later cancel is too late (cancelled: false) and calls no webhook a second time.</summary>
     [Theory]
@@ -133,7 +152,9 @@ public sealed class RedisLeaseTests(RedisJobStoreContractTests.Server server) : 
         else run.Fail("boom");
         await Wait.UntilAsync(async () => await StateAsync(job.Id) != "running", "the job to end");
         Assert.Equal("failed", await StateAsync(job.Id));
-        Assert.False(await replica.Store.CancelAsync((await replica.Store.FindAsync(job.Id))!, JobErrorTypes.Cancelled));
+        var seen = (await NewReplica().Store.FindAsync(job.Id))!;
+        Assert.Equal((JobState.Failed, rejected ? JobErrorTypes.InvalidField : JobErrorTypes.GenerationFailed), (seen.State, seen.Error!.Value.Type));
+        Assert.False(await replica.Store.CancelAsync(seen, JobErrorTypes.Cancelled));
     }
 
     [Fact]
