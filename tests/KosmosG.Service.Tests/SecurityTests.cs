@@ -57,6 +57,25 @@ public sealed class SecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_idempotency_key_is_scoped_to_the_api_key_that_sent_it()
+    {
+        async Task<(string Id, bool Replayed)> PostAsync(string apiKey)
+        {
+            var request = Call.Generation(new { prompt = "once", steps = 1 }, async: true);
+            request.Headers.Add("Idempotency-Key", "order-7");
+            var response = await As(apiKey).SendAsync(request);
+            Assert.Equal(202, (int)response.StatusCode);
+            return ((string)(await response.JsonAsync())["id"]!, response.Headers.Contains("Idempotent-Replayed"));
+        }
+        var alice = await PostAsync("alice-secret");
+        // bob's request with the same key is his own job, not a replay of alice's (which he could then read)
+        var bob = await PostAsync("bob-secret");
+        Assert.False(bob.Replayed);
+        Assert.NotEqual(alice.Id, bob.Id);
+        Assert.Equal((alice.Id, true), await PostAsync("alice-secret"));
+    }
+
+    [Fact]
     public async Task Each_key_has_its_own_rate_limit()
     {
         var bob = As("bob-secret");

@@ -80,6 +80,16 @@ public sealed class ValidationTests : IClassFixture<ValidationTests.Service>
         await response.AssertProblemAsync(413, "images[0]", "image_too_large");
     }
 
+    /// <summary>A multipart image part past the byte cap (plus the part's allowance) stops the form reader: 413, not 400.</summary>
+    [Fact]
+    public async Task A_multipart_image_part_over_the_byte_limit_is_413()
+    {
+        var big = new byte[65_536 + 4096];
+        Png.CopyTo(big, 0);
+        var response = await _client.PostAsync("/v1/generations", Call.Form([("prompt", "<i>")], (big, "image/png")));
+        await response.AssertProblemAsync(413, code: "body_too_large");
+    }
+
     [Fact]
     public async Task A_decompression_bomb_header_is_413_without_decoding()
     {

@@ -18,6 +18,7 @@ public sealed class WebhookTests : IDisposable
     readonly ConcurrentQueue<(string Body, string Signature)> _received = new();
     readonly int _port = RedisServer.FreePort();
     int _calls;
+    int _firstAnswer = 503;
 
     public WebhookTests()
     {
@@ -26,7 +27,7 @@ public sealed class WebhookTests : IDisposable
         _ = ServeAsync();
     }
 
-    /// <summary>Answers the first call 503 (so the sender must retry), later ones 204.</summary>
+    /// <summary>Answers the first call with <see cref="_firstAnswer"/> (so the sender must retry), later ones 204.</summary>
     async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -36,7 +37,7 @@ public sealed class WebhookTests : IDisposable
             catch (Exception) { return; }
             using var reader = new StreamReader(context.Request.InputStream);
             _received.Enqueue((await reader.ReadToEndAsync(), context.Request.Headers["KosmosG-Signature"] ?? ""));
-            context.Response.StatusCode = Interlocked.Increment(ref _calls) == 1 ? 503 : 204;
+            context.Response.StatusCode = Interlocked.Increment(ref _calls) == 1 ? _firstAnswer : 204;
             context.Response.Close();
         }
     }
@@ -48,9 +49,13 @@ public sealed class WebhookTests : IDisposable
         f["Webhooks:RetryDelaySeconds"] = "0.05";
     });
 
-    [Fact]
-    public async Task A_finished_job_calls_its_webhook_signed_and_retried_after_a_failure()
+    /// <summary>500 is the lowest status retried as a server error; 429 asks to come back later.</summary>
+    [Theory]
+    [InlineData(500)]
+    [InlineData(429)]
+    public async Task A_finished_job_calls_its_webhook_signed_and_retried_after_a_failure(int firstAnswer)
     {
+        _firstAnswer = firstAnswer;
         await using var factory = Service();
         var client = await factory.ReadyClientAsync();
         var id = await client.SubmitAsyncJob(new { prompt = "hook", steps = 2, seed = 3, webhook_url = $"http://127.0.0.1:{_port}/done" });
@@ -62,6 +67,8 @@ public sealed class WebhookTests : IDisposable
         Assert.Equal((id, "succeeded"), ((string?)json["id"], (string?)json["state"]));
         Assert.Equal($"/v1/jobs/{id}/images/0", (string?)json["images"]![0]!["url"]);
         var timestamp = signature.Split(',')[0][2..];
+        // Unix seconds, as receivers compare it with their clock to reject replays.
+        Assert.InRange(long.Parse(timestamp), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
         Assert.Equal($"t={timestamp},v1={expected}", signature);
     }

@@ -200,8 +200,9 @@ public sealed class InstructTrainingTests(ITestOutputHelper output) : IDisposabl
             Assert.True(frozen[name].Equals(parameter), $"frozen {name} changed");
         // The U-Net inside the objective never changes either: compare with a fresh load.
         var trainedUnet = typeof(InstructObjective).GetField("_unet", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(objective) as UNet2DConditionModel;
+        Assert.NotNull(trainedUnet);
         foreach (var (name, parameter) in unet.named_parameters())
-            Assert.True(parameter.Equals(trainedUnet!.get_parameter(name)), $"U-Net {name} changed");
+            Assert.True(trainedUnet.get_parameter(name) is { } trained && parameter.Equals(trained), $"U-Net {name} changed");
         TinyTrainingSetup.AssertSameWeights(Path.Combine(_setup.ModelDir, KosmosGModelFolder.WeightsFile),
             Path.Combine(result.LastCheckpoint!, KosmosGModelFolder.WeightsFile), frozen.ContainsKey);
     }

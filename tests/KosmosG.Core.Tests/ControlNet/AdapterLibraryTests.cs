@@ -83,4 +83,24 @@ public class AdapterLibraryTests
         Assert.All(on, p => Assert.True(Math.Min(Math.Abs(p.X - 14), Math.Abs(p.X - 33)) <= 1 || Math.Min(Math.Abs(p.Y - 14), Math.Abs(p.Y - 33)) <= 1,
             $"edge pixel at {p} is not on the square's outline"));
     }
+
+    [Fact]
+    public void CannyMeasuresTheGradientAsCv2DoesByDefault()
+    {
+        // A diagonal step of 40 levels: at the step the 3x3 Sobel gives |gx| = |gy| = 3 * 40. cv2.Canny's default L1
+        // magnitude (240) passes the high threshold 200 and the step is drawn; the L2 magnitude (170) would stay below
+        // it and draw nothing.
+        const int size = 32, level = 40;
+        var pixels = new byte[size * size * 3];
+        for (var y = 0; y < size; y++)
+            for (var x = size - y; x < size; x++)
+                pixels[(y * size + x) * 3] = pixels[(y * size + x) * 3 + 1] = pixels[(y * size + x) * 3 + 2] = level;
+        var edges = ControlPreprocessors.CannyEdges(new RgbImage(size, size, pixels), 100, 200);
+        for (var y = 4; y < size - 4; y++)
+        {
+            var row = Enumerable.Range(0, size).Where(x => edges.Pixels[(y * size + x) * 3] == 255).ToList();
+            Assert.NotEmpty(row);
+            Assert.All(row, x => Assert.InRange(x + y, size - 2, size + 1));
+        }
+    }
 }

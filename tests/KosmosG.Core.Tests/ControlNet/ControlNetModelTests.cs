@@ -1,3 +1,4 @@
+using KosmosG.Pipelines;
 using KosmosG.Models.Diffusion;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -41,6 +42,49 @@ public class ControlNetModelTests(ITestOutputHelper output)
         var controlled = TensorAssert.Close(c["unet_noise_pred"], unet.Forward(sample, t, ehs, residuals), 6.5e-5, 1e-4, "unet with residuals");
         var plain = TensorAssert.Close(c["unet_noise_pred_no_control"], unet.call(sample, t, ehs), 6.5e-5, 1e-4, "unet without residuals");
         output.WriteLine($"controlnet_module max |diff|: residuals {cn:G3}, guess-mode residuals {gm:G3}, unet {controlled:G3}, unet plain {plain:G3}");
+    }
+
+    /// <summary>
+    /// Guess mode with guidance (diffusers: the net gets prompt_embeds.chunk(2)[1] and torch.cat([zeros, d]) goes to the
+    /// U-Net): the net sees the prompt's half of the context only, and the unconditional rows get zero residuals. The
+    /// fixture's guess-mode case has an empty prompt, where both halves are equal; here they differ.
+    /// </summary>
+    [Fact]
+    public void GuessModeWithGuidanceSeesOnlyThePromptHalf()
+    {
+        var c = Fixtures.Sd15ExtrasCase("controlnet_module");
+        using var controlnet = LoadFolder(ControlNetDir);
+        using var _ = no_grad();
+        var (latents, t, image) = (c["sample"].narrow(0, 0, 1), c["timestep"].reshape(), c["controlnet_cond"].narrow(0, 0, 1));
+        var prompt = c["encoder_hidden_states"].narrow(0, 0, 1);
+        var context = cat([prompt.flip(2), prompt], 0); // [negative; prompt]
+        var guidance = new ControlGuidance([new ControlUnit(controlnet, image, 0.8, 0, 1)], guessMode: true);
+
+        using var residuals = guidance.Residuals(0, 1, cat([latents, latents], 0), () => latents, t, context, guided: true)!;
+        using var expected = controlnet.Forward(latents, t, prompt, image, 0.8, guessMode: true);
+        foreach (var (actual, want) in residuals.Down.Zip(expected.Down).Append((residuals.Mid, expected.Mid)))
+        {
+            Assert.Equal(0, actual[0].abs().max().item<float>());
+            TensorAssert.Close(want[0], actual[1], 1e-6, what: "residual of the prompt's row");
+        }
+    }
+
+    /// <summary>controlnet_conditioning_channel_order "bgr": the net flips the control image's channels first.</summary>
+    [Fact]
+    public void ABgrNetSeesTheControlImageWithItsChannelsFlipped()
+    {
+        var c = Fixtures.Sd15ExtrasCase("controlnet_module");
+        var config = ControlNetConfig.Load(Path.Combine(ControlNetDir, "config.json"));
+        Assert.False(config.BgrChannelOrder);
+        var weights = Path.Combine(ControlNetDir, "diffusion_pytorch_model.safetensors");
+        using var rgb = ControlNetModel.Build(config, m => KosmosG.Weights.StateDictLoader.Load(m, weights));
+        using var bgr = ControlNetModel.Build(config with { BgrChannelOrder = true }, m => KosmosG.Weights.StateDictLoader.Load(m, weights));
+        using var _ = no_grad();
+        var (sample, t, ehs, cond) = (c["sample"], c["timestep"].reshape(), c["encoder_hidden_states"], c["controlnet_cond"]);
+        using var expected = rgb.Forward(sample, t, ehs, cond.flip(1), 1.0);
+        using var actual = bgr.Forward(sample, t, ehs, cond, 1.0);
+        foreach (var (want, got) in expected.Down.Zip(actual.Down).Append((expected.Mid, actual.Mid)))
+            TensorAssert.Close(want, got, 1e-6, what: "residual");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public class DreamBenchProtocolTests
         Assert.Equal(["bear_plushie/03", "dog6/02"], references.Select(r => $"{r.Subject}/{r.ObjectId}"));
         var official = DreamBenchPrompt.All(references, imagesPerPrompt: 4).SelectMany(p => Enumerable.Range(0, 4).Select(p.FileName)).ToHashSet();
         Assert.Equal(2 * 25 * 4, official.Count);
-        var files = Directory.GetFiles(EvalTinyCases.OutputDir, "*.png").Select(Path.GetFileName).ToList();
+        var files = Directory.GetFiles(EvalTinyCases.OutputDir, "*.png").Select(f => Path.GetFileName(f)).ToList();
         Assert.Equal(8, files.Count);
         Assert.All(files, f => Assert.Contains(f, official));
     }

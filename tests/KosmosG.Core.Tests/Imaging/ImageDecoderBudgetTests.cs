@@ -38,6 +38,29 @@ public class ImageDecoderBudgetTests
         Assert.InRange(clock.Reads, 3, 5); // the start, two reads within the budget, the refused one
     }
 
+    /// <summary>Wherever the deadline cuts the input (the header, or the pixel data the decoder then reports as
+    /// incomplete), the answer is "took too long", never "corrupt".</summary>
+    [Fact]
+    public void Decode_CutAtAnyRead_IsReportedAsTooSlow()
+    {
+        var cut = 0;
+        for (var budget = 1.5; budget < 200; budget++)
+        {
+            var clock = new SteppingClock();
+            try
+            {
+                new ImageDecoder(new ImageLimits(MaxDecodeSeconds: budget), clock).Decode(NoisePng);
+                break; // every read fit: so would they with a larger budget
+            }
+            catch (ImageDecodeException error)
+            {
+                Assert.True(error.Kind == ImageDecodeErrorKind.TooLarge, $"budget {budget} s ({clock.Reads} clock reads): {error.Message}");
+                cut++;
+            }
+        }
+        Assert.InRange(cut, 3, 198);
+    }
+
     [Fact]
     public void Decode_WithinTheDeadline_GivesThePixels()
     {

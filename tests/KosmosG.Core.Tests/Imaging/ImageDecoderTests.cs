@@ -43,6 +43,14 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void ExactlyAtEveryLimit_Accepted()
+    {
+        var png = Encode(Solid(40, 25, new Rgba32(1, 2, 3)), new PngEncoder());
+        var image = new ImageDecoder(new ImageLimits(MaxBytes: png.Length, MaxPixels: 40 * 25, MaxSide: 40)).Decode(png);
+        Assert.Equal((40, 25), (image.Width, image.Height));
+    }
+
+    [Fact]
     public void RandomBytesAndEmpty_Rejected()
     {
         var random = new byte[4096];

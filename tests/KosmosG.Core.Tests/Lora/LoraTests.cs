@@ -22,19 +22,28 @@ public class LoraTests(ITestOutputHelper output)
     static CLIPTextModel LoadTextEncoder() => CLIPTextModel.Load(
         Path.Combine(Fixtures.Sd15TinyPipeline, "text_encoder", "config.json"), Path.Combine(Fixtures.Sd15TinyPipeline, "text_encoder", "model.safetensors"));
 
-    // (case prefix, file, UNet atol, text-encoder atol, fused outputs atol) from cases.json.
-    public static TheoryData<string, string, double, double, double> Files => new()
+    // (case prefix, file, UNet atol, text-encoder atol) and (case prefix, file, fused outputs atol) from cases.json.
+    public static TheoryData<string, string, double, double> Files => new()
     {
-        { "lora_kohya", "kohya_locon_fp16.safetensors", 7.6e-5, 5.9e-5, 5.3e-5 },
-        { "lora_kohya", "peft_format_kohya_locon_fp16.safetensors", 7.6e-5, 5.9e-5, 5.3e-5 },
-        { "lora_diffusers", "diffusers/pytorch_lora_weights.safetensors", 5.3e-5, 5.6e-5, 6.2e-5 },
-        { "lora_diffusers", "diffusers_old_attnproc_format.safetensors", 5.3e-5, 5.6e-5, 6.2e-5 },
-        { "lora_diffusers", "peft_format_diffusers.safetensors", 5.3e-5, 5.6e-5, 6.2e-5 },
+        { "lora_kohya", "kohya_locon_fp16.safetensors", 7.6e-5, 5.9e-5 },
+        { "lora_kohya", "peft_format_kohya_locon_fp16.safetensors", 7.6e-5, 5.9e-5 },
+        { "lora_diffusers", "diffusers/pytorch_lora_weights.safetensors", 5.3e-5, 5.6e-5 },
+        { "lora_diffusers", "diffusers_old_attnproc_format.safetensors", 5.3e-5, 5.6e-5 },
+        { "lora_diffusers", "peft_format_diffusers.safetensors", 5.3e-5, 5.6e-5 },
+    };
+
+    public static TheoryData<string, string, double> FusedFiles => new()
+    {
+        { "lora_kohya", "kohya_locon_fp16.safetensors", 5.3e-5 },
+        { "lora_kohya", "peft_format_kohya_locon_fp16.safetensors", 5.3e-5 },
+        { "lora_diffusers", "diffusers/pytorch_lora_weights.safetensors", 6.2e-5 },
+        { "lora_diffusers", "diffusers_old_attnproc_format.safetensors", 6.2e-5 },
+        { "lora_diffusers", "peft_format_diffusers.safetensors", 6.2e-5 },
     };
 
     [Theory]
     [MemberData(nameof(Files))]
-    public void UnetAndTextEncoderMatchDiffusersAtEachScale(string caseName, string file, double unetAtol, double textAtol, double _)
+    public void UnetAndTextEncoderMatchDiffusersAtEachScale(string caseName, string file, double unetAtol, double textAtol)
     {
         using var lora = LoraFile.Read(LoraPath(file));
         using var unet = LoadUnet();
@@ -62,8 +71,8 @@ public class LoraTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Files))]
-    public void FusedWeightsMatchDiffusers(string caseName, string file, double _, double __, double outputAtol)
+    [MemberData(nameof(FusedFiles))]
+    public void FusedWeightsMatchDiffusers(string caseName, string file, double outputAtol)
     {
         using var lora = LoraFile.Read(LoraPath(file));
         using var unet = LoadUnet();
@@ -93,6 +102,68 @@ public class LoraTests(ITestOutputHelper output)
         using var scope = LoraScope.Attach([new ScaledLora(lora, 1)], unet, textEncoder: null);
         var warning = Assert.Single(scope.Warnings);
         Assert.Contains("12 text-encoder layer(s) not applied", warning);
+    }
+
+    /// <summary>PEFT's rank-stabilised LoRA (use_rslora) scales by alpha / sqrt(r), plain LoRA by alpha / r; a file
+    /// without lora_adapter_metadata and without alphas has alpha = r.</summary>
+    [Theory]
+    [InlineData("""{"unet.lora_alpha": 8, "unet.r": 4, "unet.use_rslora": true}""", 4.0)]
+    [InlineData("""{"unet.lora_alpha": 8, "unet.r": 4, "unet.use_rslora": false}""", 2.0)]
+    [InlineData(null, 1.0)]
+    public void PeftAlphasScaleByTheRankAsPeftDoes(string? metadata, double factor)
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "peft.safetensors");
+        using (var down = randn(4, 32))
+        using (var up = randn(32, 4))
+            SafeTensorsWriter.Save(path, [new("unet.down_blocks.0.attentions.0.proj_in.lora_A.weight", down), new("unet.down_blocks.0.attentions.0.proj_in.lora_B.weight", up)],
+                metadata is null ? null : new Dictionary<string, string> { ["lora_adapter_metadata"] = metadata });
+        using var lora = LoraFile.Read(path);
+        Assert.Equal(factor, Assert.Single(lora.Modules).Factor, 12);
+    }
+
+    [Fact]
+    public void ASingleTextEncoderEntryAlsoWarns()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "one_te_layer.safetensors");
+        using (var down = randn(4, 32))
+        using (var up = randn(32, 4))
+            SafeTensorsWriter.Save(path, [new("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", down),
+                new("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight", up)]);
+        using var lora = LoraFile.Read(path);
+        using var unet = LoadUnet();
+        using var scope = LoraScope.Attach([new ScaledLora(lora, 1)], unet, textEncoder: null);
+        Assert.Contains("1 text-encoder layer(s) not applied", Assert.Single(scope.Warnings));
+    }
+
+    [Fact]
+    public void AnUpWeightOfAnotherRankIsRefusedWhenRead()
+    {
+        using var dir = new TempFolder();
+        var path = Path.Combine(dir.Path, "rank_mismatch.safetensors");
+        using (var down = randn(4, 32))
+        using (var up = randn(32, 2))
+            SafeTensorsWriter.Save(path, [new("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight", down),
+                new("lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight", up)]);
+        var error = Assert.Throws<InvalidDataException>(() => LoraFile.Read(path));
+        Assert.Contains("'lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight' has shape [32, 2], which does not fit rank 4", error.Message);
+    }
+
+    /// <summary>Patched layers leave the CPU convolution's fast path (it bypasses hooks) only while a scope holds them.</summary>
+    [Fact]
+    public void LayersCountAsPatchedOnlyWhileAScopeHoldsThem()
+    {
+        using var lora = LoraFile.Read(Kohya);
+        using var unet = LoadUnet();
+        var first = LoraScope.Attach([new ScaledLora(lora, 1)], unet, null);
+        var patched = unet.modules().Where(LoraScope.IsPatched).ToList();
+        Assert.NotEmpty(patched);
+        var second = LoraScope.Attach([new ScaledLora(lora, 0.5)], unet, null);
+        first.Dispose();
+        Assert.All(patched, m => Assert.True(LoraScope.IsPatched(m), "a layer the second scope still patches"));
+        second.Dispose();
+        Assert.DoesNotContain(unet.modules(), LoraScope.IsPatched);
     }
 
     [Fact]

@@ -20,6 +20,16 @@ public class PipelineCancellationTests(Sd15TinyPipeline fixture) : IClassFixture
     }
 
     [Fact]
+    public void CancelDuringAStep_RunsNoFurtherStep()
+    {
+        using var cancel = new CancellationTokenSource();
+        var steps = new List<int>();
+        var callbacks = new GenerationCallbacks { Step = (done, _) => { steps.Add(done); if (done == 2) cancel.Cancel(); } };
+        Assert.ThrowsAny<OperationCanceledException>(() => fixture.Pipeline.Generate(Request(6, 1), callbacks, cancel.Token));
+        Assert.Equal([1, 2], steps);
+    }
+
+    [Fact]
     public void CancelDuringTheLastStep_SkipsTheVaeDecode()
     {
         using var cancel = new CancellationTokenSource();

@@ -146,6 +146,7 @@ public abstract class JobStoreContractTests : IDisposable
 
 public sealed class InMemoryJobStoreContractTests() : JobStoreContractTests(null);
 
+[Collection(nameof(RedisJobStoreContractTests))]
 public sealed class RedisJobStoreContractTests : JobStoreContractTests, IClassFixture<RedisJobStoreContractTests.Server>
 {
     public RedisJobStoreContractTests(Server server) : base(server.Fresh()) { }
