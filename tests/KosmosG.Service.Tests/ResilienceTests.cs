@@ -89,6 +89,7 @@ public sealed class ResilienceTests
         await using var factory = new ServiceFactory(f => f.Generator.LoadFailure = new FileNotFoundException("unet/model.safetensors is missing"));
         var pool = factory.Services.GetRequiredService<WorkerPool>();
         var lifetime = factory.Services.GetRequiredService<IHostApplicationLifetime>();
+        factory.Generator.FailLoad.Set();
         await Wait.UntilAsync(() => lifetime.ApplicationStopping.IsCancellationRequested, "the application to stop");
         Assert.True(pool.HasFatalFailure);
         Assert.False(pool.IsReady);

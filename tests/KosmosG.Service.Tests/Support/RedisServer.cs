@@ -15,11 +15,21 @@ public sealed class RedisServer : IDisposable
 
     public RedisServer()
     {
-        Port = FreePort();
-        Start();
+        // A port found free can be taken before redis-server binds it (another test's server): then ours exits, and
+        // another port is tried.
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            try
+            {
+                Start();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 5 && _process is { HasExited: true }) { }
+        }
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
     /// <summary>The connection string a service takes as KosmosG:Jobs:Redis.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
@@ -33,7 +43,7 @@ public sealed class RedisServer : IDisposable
         _process.OutputDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         var until = DateTime.UtcNow.AddSeconds(10);
-        while (!Answers())
+        while (ServerProcessId() != _process.Id)
         {
             if (_process.HasExited || DateTime.UtcNow > until) throw new InvalidOperationException($"redis-server on port {Port} did not come up");
             Thread.Sleep(20);
@@ -48,20 +58,27 @@ public sealed class RedisServer : IDisposable
         _process.WaitForExit();
     }
 
-    bool Answers()
+    /// <summary>The process id of the redis-server answering on the port (so a server of another test that took the
+    /// port is never mistaken for ours), or null while none answers.</summary>
+    int? ServerProcessId()
     {
         try
         {
             using var client = new TcpClient();
             client.Connect(IPAddress.Loopback, Port);
             var stream = client.GetStream();
-            stream.Write("PING\r\n"u8);
-            var buffer = new byte[7];
-            return stream.Read(buffer) > 0 && buffer[0] == (byte)'+';
+            stream.Write("INFO server\r\n"u8);
+            var buffer = new byte[8192];
+            var read = stream.Read(buffer);
+            var info = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            var at = info.IndexOf("process_id:", StringComparison.Ordinal);
+            if (at < 0) return null;
+            var digits = info[(at + "process_id:".Length)..].TakeWhile(char.IsAsciiDigit).ToArray();
+            return int.Parse(digits);
         }
         catch (SocketException)
         {
-            return false;
+            return null;
         }
     }
 

@@ -13,7 +13,7 @@ public sealed class TestGeneratorFactory(TestGeneratorOptions options) : IImageG
     {
         if (options.LoadFailure is { } failure)
         {
-            Thread.Sleep(300); // fail after the host has started, like a real load that takes a while
+            options.FailLoad.Wait();
             throw failure;
         }
         var generator = new TestGenerator(device, options);

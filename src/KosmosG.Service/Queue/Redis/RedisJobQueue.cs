@@ -79,7 +79,13 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
             {
                 if (TryTake() is { } job) return job;
             }
-            catch (Exception e) when (RedisJobs.IsUnavailable(e))
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return null;
+            }
+            // A command cut off while the connection is rebuilt ends in a TaskCanceledException (seen once under load):
+            // on the worker's thread that would end the process, so it counts as Redis being away.
+            catch (Exception e) when (RedisJobs.IsUnavailable(e) || e is OperationCanceledException)
             {
                 _logger.LogWarning("Taking a job: Redis unavailable ({Message})", e.Message);
             }
