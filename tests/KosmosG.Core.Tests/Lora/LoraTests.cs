@@ -113,11 +113,8 @@ public class LoraTests(ITestOutputHelper output)
     public void PeftAlphasScaleByTheRankAsPeftDoes(string? metadata, double factor)
     {
         using var dir = new TempFolder();
-        var path = Path.Combine(dir.Path, "peft.safetensors");
-        using (var down = randn(4, 32))
-        using (var up = randn(32, 4))
-            SafeTensorsWriter.Save(path, [new("unet.down_blocks.0.attentions.0.proj_in.lora_A.weight", down), new("unet.down_blocks.0.attentions.0.proj_in.lora_B.weight", up)],
-                metadata is null ? null : new Dictionary<string, string> { ["lora_adapter_metadata"] = metadata });
+        var path = WritePair(dir, "peft.safetensors", "unet.down_blocks.0.attentions.0.proj_in.lora_A.weight", "unet.down_blocks.0.attentions.0.proj_in.lora_B.weight",
+            metadata: metadata is null ? null : new Dictionary<string, string> { ["lora_adapter_metadata"] = metadata });
         using var lora = LoraFile.Read(path);
         Assert.Equal(factor, Assert.Single(lora.Modules).Factor, 12);
     }
@@ -126,11 +123,8 @@ public class LoraTests(ITestOutputHelper output)
     public void ASingleTextEncoderEntryAlsoWarns()
     {
         using var dir = new TempFolder();
-        var path = Path.Combine(dir.Path, "one_te_layer.safetensors");
-        using (var down = randn(4, 32))
-        using (var up = randn(32, 4))
-            SafeTensorsWriter.Save(path, [new("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight", down),
-                new("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight", up)]);
+        var path = WritePair(dir, "one_te_layer.safetensors", "lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight",
+            "lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight");
         using var lora = LoraFile.Read(path);
         using var unet = LoadUnet();
         using var scope = LoraScope.Attach([new ScaledLora(lora, 1)], unet, textEncoder: null);
@@ -141,11 +135,8 @@ public class LoraTests(ITestOutputHelper output)
     public void AnUpWeightOfAnotherRankIsRefusedWhenRead()
     {
         using var dir = new TempFolder();
-        var path = Path.Combine(dir.Path, "rank_mismatch.safetensors");
-        using (var down = randn(4, 32))
-        using (var up = randn(32, 2))
-            SafeTensorsWriter.Save(path, [new("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight", down),
-                new("lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight", up)]);
+        var path = WritePair(dir, "rank_mismatch.safetensors", "lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight",
+            "lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight", upRank: 2);
         var error = Assert.Throws<InvalidDataException>(() => LoraFile.Read(path));
         Assert.Contains("'lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight' has shape [32, 2], which does not fit rank 4", error.Message);
     }
@@ -170,10 +161,7 @@ public class LoraTests(ITestOutputHelper output)
     public void KeysThatFitNoLayerNameTheFileAndTheFirstKey()
     {
         using var dir = new TempFolder();
-        var path = Path.Combine(dir.Path, "sdxl_like.safetensors");
-        using (var down = randn(4, 32))
-        using (var up = randn(32, 4))
-            SafeTensorsWriter.Save(path, [new("lora_unet_input_blocks_1_1_proj_in.lora_down.weight", down), new("lora_unet_input_blocks_1_1_proj_in.lora_up.weight", up)]);
+        var path = WritePair(dir, "sdxl_like.safetensors", "lora_unet_input_blocks_1_1_proj_in.lora_down.weight", "lora_unet_input_blocks_1_1_proj_in.lora_up.weight");
         using var lora = LoraFile.Read(path);
         using var unet = LoadUnet();
         var error = Assert.Throws<GenerationRequestException>(() => LoraScope.Attach([new ScaledLora(lora, 1)], unet, null));
@@ -189,6 +177,16 @@ public class LoraTests(ITestOutputHelper output)
         using (var w = randn(4, 32)) SafeTensorsWriter.Save(path, [new("lora_unet_down_blocks_0_attentions_0_proj_in.hada_w1_a", w)]);
         var error = Assert.Throws<InvalidDataException>(() => LoraFile.Read(path));
         Assert.Contains("key 'lora_unet_down_blocks_0_attentions_0_proj_in.hada_w1_a'", error.Message);
+    }
+
+    /// <summary>A one-layer LoRA file: a rank-4 down weight [4, 32] and an up weight [32, upRank] under the given keys.</summary>
+    static string WritePair(TempFolder dir, string file, string downKey, string upKey, int upRank = 4, Dictionary<string, string>? metadata = null)
+    {
+        var path = Path.Combine(dir.Path, file);
+        using var down = randn(4, 32);
+        using var up = randn(32, upRank);
+        SafeTensorsWriter.Save(path, [new(downKey, down), new(upKey, up)], metadata);
+        return path;
     }
 }
 
