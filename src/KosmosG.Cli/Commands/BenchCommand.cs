@@ -57,10 +57,12 @@ public static class BenchCommand
         if (a.String("--controlnet") is { } controlnetArg)
         {
             using var controlnet = BenchAdapters.ControlNet(controlnetArg, unet.Config, compute);
-            using var image = rand([batch, 3, latent * 8, latent * 8], compute.DType, compute.Device);
+            // As in the pipelines: the control image is embedded once per request, not at every step.
+            using var image = rand([1, 3, latent * 8, latent * 8], compute.DType, compute.Device);
+            using var embedding = controlnet.EmbedCondition(image);
             var withControl = BenchSupport.Time(warmup, runs, () =>
             {
-                using var residuals = controlnet.Forward(sample, timestep, context, image, 1.0);
+                using var residuals = controlnet.ForwardEmbedded(sample, timestep, context, embedding, 1.0);
                 unet.Forward(sample, timestep, context, residuals).cpu();
             });
             Console.WriteLine($"controlnet ({controlnet.parameters().Sum(p => p.numel()):N0} parameters): step median {withControl.Median * 1000:F1} ms -> {Percent(withControl, times)} per step over the plain U-Net");

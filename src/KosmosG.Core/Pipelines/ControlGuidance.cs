@@ -4,8 +4,10 @@ using static TorchSharp.torch;
 
 namespace KosmosG.Pipelines;
 
-/// <summary>One ControlNet of a request, ready to run: the net, its preprocessed control image [1, 3, H, W] and its schedule.</summary>
-public sealed record ControlUnit(ControlNetModel Model, Tensor Image, double Scale, double Start, double End)
+/// <summary>One ControlNet of a request, ready to run: the net, its control image's embedding (<see
+/// cref="ControlNetModel.EmbedCondition"/> of the preprocessed [1, 3, H, W] image, the same for every step and row) and
+/// its schedule.</summary>
+public sealed record ControlUnit(ControlNetModel Model, Tensor ConditionEmbedding, double Scale, double Start, double End)
 {
     /// <summary>diffusers' controlnet_keep: 0 when step i of T lies outside [start, end] (as fractions of the steps).</summary>
     public double Keep(int step, int total) => (double)step / total < Start || (double)(step + 1) / total > End ? 0.0 : 1.0;
@@ -36,8 +38,7 @@ public sealed class ControlGuidance(IReadOnlyList<ControlUnit> units, bool guess
             // A switched-off net (scale x keep = 0) only contributes zeros: diffusers still runs it, the sum is the same.
             var scale = unit.Scale * unit.Keep(step, total);
             if (scale == 0) continue;
-            using var image = unit.Image.expand(input.shape[0], -1, -1, -1);
-            var residuals = unit.Model.Forward(input, timestep, netContext, image, scale, GuessMode);
+            var residuals = unit.Model.ForwardEmbedded(input, timestep, netContext, unit.ConditionEmbedding, scale, GuessMode);
             if (sum is null) sum = residuals;
             else
             {

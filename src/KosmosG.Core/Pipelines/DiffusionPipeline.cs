@@ -139,7 +139,9 @@ public abstract class DiffusionPipeline : IImageGenerator
             var model = Adapters.ControlNet(c.Name);
             using var image = ControlImageProcessor.Preprocess(ControlPreprocessors.Apply(c), request.Width, request.Height);
             maps.Add(PngEncoder.Encode(ImageTensors.ToRgbImages(image)[0], new Dictionary<string, string>()));
-            units.Add(new ControlUnit(model, image.to(Backbone.Compute.DType, Backbone.Compute.Device), c.ConditioningScale, c.GuidanceStart, c.GuidanceEnd));
+            using var input = image.to(Backbone.Compute.DType, Backbone.Compute.Device);
+            using (no_grad())
+                units.Add(new ControlUnit(model, model.EmbedCondition(input), c.ConditioningScale, c.GuidanceStart, c.GuidanceEnd));
         }
         return (new ControlGuidance(units, request.GuessMode), maps);
     }

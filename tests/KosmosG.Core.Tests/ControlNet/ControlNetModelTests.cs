@@ -58,7 +58,7 @@ public class ControlNetModelTests(ITestOutputHelper output)
         var (latents, t, image) = (c["sample"].narrow(0, 0, 1), c["timestep"].reshape(), c["controlnet_cond"].narrow(0, 0, 1));
         var prompt = c["encoder_hidden_states"].narrow(0, 0, 1);
         var context = cat([prompt.flip(2), prompt], 0); // [negative; prompt]
-        var guidance = new ControlGuidance([new ControlUnit(controlnet, image, 0.8, 0, 1)], guessMode: true);
+        var guidance = new ControlGuidance([new ControlUnit(controlnet, controlnet.EmbedCondition(image), 0.8, 0, 1)], guessMode: true);
 
         using var residuals = guidance.Residuals(0, 1, cat([latents, latents], 0), () => latents, t, context, guided: true)!;
         using var expected = controlnet.Forward(latents, t, prompt, image, 0.8, guessMode: true);

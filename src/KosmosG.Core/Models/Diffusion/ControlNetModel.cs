@@ -72,13 +72,29 @@ public sealed class ControlNetModel : nn.Module
         }
     }
 
+    /// <summary>
+    /// controlnet_cond_embedding of a control image [B, conditioning_channels, 8h, 8w] in [0, 1] (flipped first for nets
+    /// trained on BGR). It depends on the image alone, so a pipeline computes it once per request, not at every step.
+    /// </summary>
+    public Tensor EmbedCondition(Tensor controlnetCond) =>
+        controlnet_cond_embedding.call(Config.BgrChannelOrder ? controlnetCond.flip(1) : controlnetCond);
+
+    /// <summary>diffusers' forward: the control image embedded, then <see cref="ForwardEmbedded"/>.</summary>
+    /// <param name="controlnetCond">[B, conditioning_channels, 8h, 8w] control image in [0, 1].</param>
+    public ControlNetResiduals Forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, Tensor controlnetCond,
+        double conditioningScale, bool guessMode = false)
+    {
+        using var embedding = EmbedCondition(controlnetCond);
+        return ForwardEmbedded(sample, timestep, encoderHiddenStates, embedding, conditioningScale, guessMode);
+    }
+
     /// <param name="sample">[B, in_channels, h, w] latent U-Net input.</param>
     /// <param name="timestep">0-d, [1] or [B] timesteps.</param>
     /// <param name="encoderHiddenStates">[B, M, cross_attention_dim].</param>
-    /// <param name="controlnetCond">[B, conditioning_channels, 8h, 8w] control image in [0, 1].</param>
+    /// <param name="conditionEmbedding"><see cref="EmbedCondition"/> of the control image: [B or 1, block_out_channels[0], h, w].</param>
     /// <param name="conditioningScale">Multiplies every residual.</param>
     /// <param name="guessMode">Scale residual i by logspace(-1, 0, n+1)[i] * scale instead (the mid residual by the last).</param>
-    public ControlNetResiduals Forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, Tensor controlnetCond,
+    public ControlNetResiduals ForwardEmbedded(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, Tensor conditionEmbedding,
         double conditioningScale, bool guessMode = false)
     {
         using var scope = NewDisposeScope();
@@ -86,8 +102,7 @@ public sealed class ControlNetModel : nn.Module
         var timesteps = (timestep.dim() == 0 ? timestep.reshape(1) : timestep).to(sample.device).expand(batch);
         var emb = time_embedding.call(time_proj.call(timesteps).to(sample.dtype));
 
-        var cond = Config.BgrChannelOrder ? controlnetCond.flip(1) : controlnetCond;
-        var h = CpuConv.Call(conv_in, sample).add_(controlnet_cond_embedding.call(cond));
+        var h = CpuConv.Call(conv_in, sample).add_(conditionEmbedding);
         var skips = new List<Tensor> { h };
         foreach (var block in down_blocks)
         {
