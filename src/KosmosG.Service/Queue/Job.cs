@@ -80,6 +80,12 @@ public sealed class Job
         return channel.Reader;
     }
 
+    /// <summary>Someone reads the job's events as they happen (a subscriber still open).</summary>
+    public bool IsWatched
+    {
+        get { lock (_gate) return _subscribers.Count > 0; }
+    }
+
     public void Publish(JobEvent e)
     {
         lock (_gate)

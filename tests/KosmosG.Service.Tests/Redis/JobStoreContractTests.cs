@@ -30,20 +30,20 @@ public abstract class JobStoreContractTests : IDisposable
         Store = _services.GetRequiredService<IJobStore>();
     }
 
-    static Job NewJob(string prompt, long seed = 7) => new(new GenerationRequest
+    protected static Job NewJob(string prompt, long seed = 7) => new(new GenerationRequest
     {
         Prompt = prompt, Steps = 3, GuidanceScale = 2, Width = 64, Height = 64, Seed = seed,
         Images = prompt.Contains("<i>") ? [new RgbImage(2, 1, [1, 2, 3, 4, 5, 6])] : [],
     }, TimeSpan.FromMinutes(1));
 
-    async Task<Job> Submit(Job job)
+    protected async Task<Job> Submit(Job job)
     {
         Assert.True(await Queue.TryEnqueueAsync(job));
         Store.Add(job);
         return job;
     }
 
-    Job Take()
+    protected Job Take()
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         return Queue.Take(stop.Token) ?? throw new TimeoutException("no job to take");
@@ -149,7 +149,52 @@ public sealed class InMemoryJobStoreContractTests() : JobStoreContractTests(null
 [Collection(nameof(RedisJobStoreContractTests))]
 public sealed class RedisJobStoreContractTests : JobStoreContractTests, IClassFixture<RedisJobStoreContractTests.Server>
 {
-    public RedisJobStoreContractTests(Server server) : base(server.Fresh()) { }
+    readonly string _redis;
+
+    public RedisJobStoreContractTests(Server server) : this(server.Fresh()) { }
+
+    RedisJobStoreContractTests(string redis) : base(redis) => _redis = redis;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_submitter_reads_each_step_only_while_it_streams_the_events(bool streams)
+    {
+        const int steps = 10;
+        var job = await Submit(NewJob(streams ? "streamed" : "synchronous"));
+        var events = streams ? job.Subscribe() : null;
+        var run = Take();
+        Assert.True(run.TryStart("cpu"));
+        await Wait.UntilAsync(() => job.State == JobState.Running, "the submitter to see the start");
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis + ",allowAdmin=true");
+        var server = connection.GetServer(_redis);
+        await server.ConfigResetStatisticsAsync();
+        for (var step = 1; step <= steps; step++)
+        {
+            run.ReportStep(step, steps);
+            if (streams) await Wait.UntilAsync(() => job.Progress.Step == step, "the streamed step");
+            else await Task.Delay(30);
+        }
+        var reads = await StreamReads(server);
+        run.AddImage(new GeneratedImage(0, 7, TestPng.Solid(4, 4, 1, 2, 3)));
+        run.Succeed(new StageTimings(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), []);
+        await job.Finished.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // A synchronous answer's copy is read at the image and the end (and by the once-a-second poll), yet it ends
+        // with every event, as a streamed one does.
+        if (streams) Assert.InRange(reads, steps, 3 * steps);
+        else Assert.InRange(reads, 0, 2);
+        var log = new List<string>();
+        await foreach (var e in (events ?? job.Subscribe()).ReadAllAsync()) log.Add(e.Name);
+        Assert.Equal(["queued", "started", .. Enumerable.Repeat("progress", steps), "image", "completed"], log);
+        Assert.Equal((steps, steps), job.Progress);
+    }
+
+    static async Task<long> StreamReads(StackExchange.Redis.IServer server)
+    {
+        var stats = (await server.InfoAsync("commandstats")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        return stats.TryGetValue("cmdstat_xread", out var xread) ? long.Parse(xread.Split(',')[0]["calls=".Length..]) : 0;
+    }
 
     /// <summary>One redis-server for the class, emptied before each test.</summary>
     public sealed class Server : IDisposable

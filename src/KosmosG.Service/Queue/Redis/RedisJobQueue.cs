@@ -142,7 +142,8 @@ public sealed class RedisJobQueue : IJobQueue, IDisposable
             ? RedisCodec.Data(image with { Image = files.Write(job.Id, image.Image) })
             : RedisCodec.Data(e);
         Track(_redis.Db.ScriptEvaluateAsync(RedisScripts.Event, [_redis.JobKey(job.Id), _redis.EventsKey(job.Id), _redis.LeasesKey],
-                [job.Id, runner, e.Name, data, RedisJobs.Now(), final, (long)_redis.Retention.TotalMilliseconds, _redis.Channel.ToString()])
+                [job.Id, runner, e.Name, data, RedisJobs.Now(), final, (long)_redis.Retention.TotalMilliseconds, _redis.Channel.ToString(),
+                 e is ProgressEvent or PreviewEvent ? RedisJobs.StepNotice : RedisJobs.EventNotice])
             .ContinueWith(t =>
             {
                 if (!t.IsCompletedSuccessfully)

@@ -21,7 +21,8 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
     {
         // The local object mirrors the shared job; its own cancellation (disconnect, deadline) goes to the runner.
         job.Token.Register(() => _ = CancelSharedAsync(job));
-        _ = FollowAsync(job, "0-0", CancellationToken.None);
+        // Its steps are read as they come only while the submitter streams its events (SSE); otherwise with the next event.
+        _ = FollowAsync(job, "0-0", () => job.IsWatched, CancellationToken.None);
     }
 
     public async Task<Job?> FindAsync(string id) => (await LoadAsync(id))?.Job;
@@ -29,7 +30,7 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
     public async Task<Job?> FollowAsync(string id, CancellationToken stop)
     {
         if (await LoadAsync(id) is not var (job, last)) return null;
-        if (!job.IsFinished) _ = FollowAsync(job, last, stop);
+        if (!job.IsFinished) _ = FollowAsync(job, last, () => true, stop);
         return job;
     }
 
@@ -95,15 +96,18 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
     }
 
     /// <summary>Applies the job's new stream entries as they are announced (checking once a second regardless) until
-    /// the terminal event; a job whose record vanished (Redis lost it) ends failed.</summary>
-    async Task FollowAsync(Job job, RedisValue last, CancellationToken until)
+    /// the terminal event; a job whose record vanished (Redis lost it) ends failed. One read per wake-up: the notices
+    /// that came meanwhile are consumed first, since the read returns every entry they announced.</summary>
+    async Task FollowAsync(Job job, RedisValue last, Func<bool> everyStep, CancellationToken until)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(until, redis.Closing);
         var stop = linked.Token;
-        var (signal, handle) = redis.WaitForEvents(job.Id);
+        var (signal, handle) = redis.WaitForEvents(job.Id, everyStep);
         using var _ = handle;
+        var idle = false;
         while (!job.IsFinished && !stop.IsCancellationRequested)
         {
+            while (signal.Wait(0)) { }
             try
             {
                 var entries = await redis.Db.StreamReadAsync(redis.EventsKey(job.Id), last);
@@ -113,8 +117,8 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
                     job.Apply(e, at);
                     last = entry.Id;
                 }
-                if (entries.Length > 0) continue;
-                if (!await redis.Db.KeyExistsAsync(redis.JobKey(job.Id)))
+                // Quiet for a whole poll interval: is the job still there at all?
+                if (idle && entries.Length == 0 && !await redis.Db.KeyExistsAsync(redis.JobKey(job.Id)))
                 {
                     job.Fail("The job's record was lost from the shared store (Redis restarted or its retention ended).");
                     return;
@@ -124,7 +128,8 @@ public sealed class RedisJobStore(RedisJobs redis, IOptions<KosmosGOptions> opti
             {
                 logger.LogWarning("Following job {JobId}: Redis unavailable ({Message})", job.Id, e.Message);
             }
-            try { await signal.WaitAsync(IdlePoll, stop); }
+            if (job.IsFinished) return;
+            try { idle = !await signal.WaitAsync(IdlePoll, stop); }
             catch (OperationCanceledException) { return; }
         }
     }

@@ -13,7 +13,7 @@ namespace KosmosG.Service.Queue.Redis;
 public sealed class RedisJobs : IDisposable
 {
     readonly Lazy<ConnectionMultiplexer> _connection;
-    readonly ConcurrentDictionary<Guid, (string Id, SemaphoreSlim Signal)> _waiters = new();
+    readonly ConcurrentDictionary<Guid, (string Id, SemaphoreSlim Signal, Func<bool> EveryStep)> _waiters = new();
     readonly CancellationTokenSource _closing = new();
     int _subscribed;
 
@@ -70,12 +70,18 @@ public sealed class RedisJobs : IDisposable
 
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    /// <summary>Released whenever job <paramref name="id"/> gets an event; dispose the handle to stop listening.</summary>
-    public (SemaphoreSlim Signal, IDisposable Handle) WaitForEvents(string id)
+    /// <summary>How the runner announces an event ("e:{id}"), or a step's progress or preview ("s:{id}").</summary>
+    public const string EventNotice = "e:", StepNotice = "s:";
+
+    /// <summary>Released whenever job <paramref name="id"/> gets an event; for a step's progress or preview only while
+    /// <paramref name="everyStep"/> says so (someone streams the events): a synchronous answer needs only the images and
+    /// the end, and reading every step's entry as it comes would compete with the model for the CPU. Dispose the
+    /// handle to stop listening.</summary>
+    public (SemaphoreSlim Signal, IDisposable Handle) WaitForEvents(string id, Func<bool> everyStep)
     {
         var key = Guid.NewGuid();
         var signal = new SemaphoreSlim(0);
-        _waiters[key] = (id, signal);
+        _waiters[key] = (id, signal, everyStep);
         return (signal, new Unregister(() => _waiters.TryRemove(key, out _)));
     }
 
@@ -123,8 +129,9 @@ public sealed class RedisJobs : IDisposable
             if (Running.TryGetValue(id, out var running)) _ = AskCancelAsync(running.Job);
             return;
         }
+        var step = message.StartsWith(StepNotice);
         foreach (var waiter in _waiters.Values)
-            if (waiter.Id == id)
+            if (waiter.Id == id && (!step || waiter.EveryStep()))
                 waiter.Signal.Release();
     }
 

@@ -5,8 +5,8 @@ namespace KosmosG.Service.Queue.Redis;
 /// lease expiry and the terminal event never interleave. Keys: {p}job:{id} (hash: request, images, owner, created,
 /// deadline, webhook, state, runner, cancel), {p}events:{id} (stream: e = event name, d = JSON, t = unix ms), {p}queue
 /// (list of ids), {p}leases (sorted set: id by lease end, unix ms). States: queued, running, succeeded, failed,
-/// cancelled. Every event is announced on the {p}notify channel as "e:{id}"; "q" wakes idle workers; "c:{id}" asks
-/// the runner to cancel.
+/// cancelled. Every event is announced on the {p}notify channel as "e:{id}", a step's progress or preview as "s:{id}"
+/// (only followers that stream events read those at once); "q" wakes idle workers; "c:{id}" asks the runner to cancel.
 /// </summary>
 static class RedisScripts
 {
@@ -38,8 +38,8 @@ static class RedisScripts
         return {id, f[1], f[2], f[3], f[4], f[5] or '', f[6], f[7] or ''}
         """;
 
-    /// <summary>KEYS job, events, leases; ARGV id, runner, name, data, now, final state or '', retention ms, channel.
-    /// Appends an event of the runner's; a runner that lost the job (lease expired, job ended) writes nothing and gets
+    /// <summary>KEYS job, events, leases; ARGV id, runner, name, data, now, final state or '', retention ms, channel,
+    /// notice ('e:', or 's:' for a step's progress or preview). Appends an event of the runner's; a runner that lost the job (lease expired, job ended) writes nothing and gets
     /// '!stale'. Otherwise returns the cancel reason asked for meanwhile, or ''.</summary>
     public const string Event = """
         if redis.call('HGET', KEYS[1], 'runner') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'running' then return '!stale' end
@@ -50,7 +50,7 @@ static class RedisScripts
           redis.call('PEXPIRE', KEYS[1], ARGV[7])
           redis.call('PEXPIRE', KEYS[2], ARGV[7])
         end
-        redis.call('PUBLISH', ARGV[8], 'e:' .. ARGV[1])
+        redis.call('PUBLISH', ARGV[8], ARGV[9] .. ARGV[1])
         return redis.call('HGET', KEYS[1], 'cancel') or ''
         """;
 
