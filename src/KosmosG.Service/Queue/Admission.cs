@@ -41,7 +41,7 @@ public sealed class Admission(ModelCatalog catalog, IJobQueue queue, IJobStore s
             ? new Rejection(Rejections.NotReady, NotReadyDetail(), NotReadyRetryAfterSeconds)
             : null;
 
-        Rejection QueueFull(int waiting) => new(Rejections.QueueFull,
+    Rejection QueueFull(int waiting) => new(Rejections.QueueFull,
         $"The queue is full ({queue.Capacity} jobs waiting).", drainRate.RetryAfterSeconds(waiting, waiting));
 
     string NotReadyDetail()

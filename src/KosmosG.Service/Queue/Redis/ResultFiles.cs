@@ -13,9 +13,8 @@ public sealed class ResultFiles(string folder, ILogger logger)
     /// event stream keeps it, without its bytes.</summary>
     public GeneratedImage Write(string jobId, GeneratedImage image)
     {
-        var dir = Path.Combine(folder, jobId);
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, $"{image.Index}.png");
+        var path = PathOf(jobId, image);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var partial = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         File.WriteAllBytes(partial, image.Png);
         File.Move(partial, path, overwrite: true); // a rerun writes the same bytes (same seed)
@@ -25,7 +24,7 @@ public sealed class ResultFiles(string folder, ILogger logger)
     /// <summary>The image with its bytes read back; empty bytes when its file is missing (logged).</summary>
     public GeneratedImage Read(string jobId, GeneratedImage image)
     {
-        var path = Path.Combine(folder, jobId, $"{image.Index}.png");
+        var path = PathOf(jobId, image);
         try
         {
             return image with { Png = File.ReadAllBytes(path) };
@@ -37,24 +36,23 @@ public sealed class ResultFiles(string folder, ILogger logger)
         }
     }
 
-    /// <summary>Deletes the folders of jobs <paramref name="exists"/> no longer knows; returns how many.</summary>
-    public async Task<int> SweepAsync(Func<string, Task<bool>> exists)
+    /// <summary>Deletes the folders of jobs <paramref name="exists"/> no longer knows.</summary>
+    public async Task SweepAsync(Func<string, Task<bool>> exists)
     {
-        if (!Directory.Exists(folder)) return 0;
-        var deleted = 0;
+        if (!Directory.Exists(folder)) return;
         foreach (var dir in Directory.EnumerateDirectories(folder))
         {
             if (await exists(Path.GetFileName(dir))) continue;
             try
             {
                 Directory.Delete(dir, recursive: true);
-                deleted++;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Another replica swept it first, or a stale runner is still writing: the next sweep sees it.
             }
         }
-        return deleted;
     }
+
+    string PathOf(string jobId, GeneratedImage image) => Path.Combine(folder, jobId, $"{image.Index}.png");
 }
