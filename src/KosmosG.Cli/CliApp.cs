@@ -19,6 +19,12 @@ public static class CliApp
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        // `kosmosg generate --help` asks for the usage, it is not an unknown flag.
+        if (args.Skip(1).Any(a => a is "-h" or "--help"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
 
         var rest = args[1..];
         try

@@ -23,6 +23,19 @@ public class UsageTests
         Assert.Contains("usage:", error);
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("generate", "--help")]
+    [InlineData("bench", "unet", "-h")]
+    [InlineData("eval", "dreambench", "--help")]
+    public void HelpPrintsTheUsageAndSucceeds(params string[] args)
+    {
+        var (code, output, error) = CliRunner.Run(args);
+        Assert.Equal(0, code);
+        Assert.Contains("kosmosg generate", output);
+        Assert.Equal("", error);
+    }
+
     [Fact]
     public void AMissingModelFolderIsAFailureWithAMessage()
     {
