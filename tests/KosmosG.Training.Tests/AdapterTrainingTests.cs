@@ -33,10 +33,11 @@ public sealed class AdapterTrainingTests(ITestOutputHelper output) : IDisposable
         $"{{\"caption\": \"a dog in the snow\", \"target\": \"{Images}/img_b.png\", \"control\": \"{Images}/img_a.png\"}}",
     ]);
 
-    TrainingResult TrainLora(TrainingOptions options, Action<long>? onUpdate = null, CancellationToken stop = default)
+    TrainingResult TrainLora(TrainingOptions options, Action<long>? onUpdate = null, CancellationToken stop = default, AdapterSettings? settings = null)
     {
-        using var objective = new LoraObjective(FrozenDiffusion.Load(_setup.ModelDir, ComputeOptions.Cpu, new AdapterSettings()), ComputeOptions.Cpu,
-            new AdapterSettings(), rank: 2, alpha: 4, convs: true, options.Seed);
+        settings ??= new AdapterSettings();
+        using var objective = new LoraObjective(FrozenDiffusion.Load(_setup.ModelDir, ComputeOptions.Cpu, settings), ComputeOptions.Cpu,
+            settings, rank: 2, alpha: 4, convs: true, options.Seed);
         var content = new AdapterCheckpointContent((folder, masters) =>
         {
             objective.Lora.SaveKohya(Path.Combine(folder, "tiny.safetensors"), masters, ScalarType.Float32);
@@ -111,6 +112,50 @@ public sealed class AdapterTrainingTests(ITestOutputHelper output) : IDisposable
         TinyTrainingSetup.AssertSameWeights(Path.Combine(straight.LastCheckpoint!, "tiny.safetensors"), Path.Combine(resumed.LastCheckpoint!, "tiny.safetensors"));
         TinyTrainingSetup.AssertSameWeights(Path.Combine(straight.LastCheckpoint!, CheckpointStore.TrainingFolder, AdapterCheckpointContent.MastersFile),
             Path.Combine(resumed.LastCheckpoint!, CheckpointStore.TrainingFolder, AdapterCheckpointContent.MastersFile));
+    }
+
+    /// <summary>Writes a 64x64 mask: white inside columns [<paramref name="from"/>, <paramref name="to"/>), black elsewhere.</summary>
+    string Mask(string name, int from, int to)
+    {
+        var pixels = new byte[64 * 64 * 3];
+        for (var y = 0; y < 64; y++)
+            for (var x = from; x < to; x++)
+                pixels[3 * (64 * y + x)] = pixels[3 * (64 * y + x) + 1] = pixels[3 * (64 * y + x) + 2] = 255;
+        var path = Path.Combine(_setup.Root, name);
+        File.WriteAllBytes(path, PngEncoder.Encode(new RgbImage(64, 64, pixels)));
+        return path;
+    }
+
+    string MaskedManifest(string name, string mask) => _setup.WriteManifest(name,
+    [
+        $"{{\"prompt\": \"<i> on a beach\", \"images\": [\"{Images}/img_a.png\"], \"target\": \"{Images}/img_b.png\", \"mask\": \"{mask}\"}}",
+        $"{{\"caption\": \"a dog in the snow\", \"target\": \"{Images}/img_c_large.png\", \"mask\": \"{mask}\"}}",
+    ]);
+
+    [Fact]
+    public void ALossMaskWeighsOnlyThePixelsItMarks()
+    {
+        var plain = _setup.WriteManifest("plain.jsonl",
+        [
+            $"{{\"prompt\": \"<i> on a beach\", \"images\": [\"{Images}/img_a.png\"], \"target\": \"{Images}/img_b.png\"}}",
+            $"{{\"caption\": \"a dog in the snow\", \"target\": \"{Images}/img_c_large.png\"}}",
+        ]);
+        var unmasked = TrainLora(_setup.Options(plain, "unmasked", steps: 2, batchSize: 2));
+        // An all-white mask weighs every pixel 1: the same run bit for bit.
+        var white = TrainLora(_setup.Options(MaskedManifest("white.jsonl", Mask("white.png", 0, 64)), "white", steps: 2, batchSize: 2));
+        Assert.Equal(unmasked.FirstLoss, white.FirstLoss);
+        TinyTrainingSetup.AssertSameWeights(Path.Combine(unmasked.LastCheckpoint!, "tiny.safetensors"), Path.Combine(white.LastCheckpoint!, "tiny.safetensors"));
+        // kohya's masked loss (background weight 0): an all-black mask leaves nothing to learn from.
+        var black = TrainLora(_setup.Options(MaskedManifest("black.jsonl", Mask("black.png", 0, 0)), "black", steps: 2, batchSize: 2));
+        Assert.Equal(0, black.FirstLoss);
+        Assert.Equal(0, black.LastLoss);
+        // Half the image masked: the loss is the mean over that half only, so it differs from the whole image's.
+        var half = TrainLora(_setup.Options(MaskedManifest("half.jsonl", Mask("half.png", 0, 32)), "half", steps: 2, batchSize: 2));
+        Assert.True(half.FirstLoss > 0 && half.FirstLoss != unmasked.FirstLoss, $"half-masked loss {half.FirstLoss} vs unmasked {unmasked.FirstLoss}");
+        // A background weight of 1 ignores the mask again.
+        var ignored = TrainLora(_setup.Options(MaskedManifest("ignored.jsonl", Mask("ignored.png", 0, 32)), "ignored", steps: 2, batchSize: 2),
+            settings: new AdapterSettings { MaskBackgroundWeight = 1 });
+        Assert.Equal(unmasked.FirstLoss!.Value, ignored.FirstLoss!.Value, 6);
     }
 
     [Fact]

@@ -16,9 +16,11 @@ public static class AdapterCommandLine
           --save-dtype fp32|fp16  dtype of the written adapter (default fp32; resumes always use the fp32 masters)
           --timesteps uniform|cubic  training timesteps uniform (default) or biased to high noise, t = (1 - u^3) T
                                (T2I-Adapter; for control maps, which decide the layout early in sampling)
+          --mask-background-weight W  loss weight outside a line's "mask" image (inside: 1; default 0 = only the
+                               masked part trains, kohya's masked loss); lines without "mask" train everywhere
         """;
 
-    public static readonly string[] ValueFlags = ["--cfg-dropout", "--drop-entity-word", "--resolution", "--save-dtype", "--timesteps"];
+    public static readonly string[] ValueFlags = ["--cfg-dropout", "--drop-entity-word", "--resolution", "--save-dtype", "--timesteps", "--mask-background-weight"];
     public static readonly string[] Switches = ["--latent-mean"];
 
     public static AdapterSettings Settings(CommandLine cl) => new()
@@ -28,6 +30,7 @@ public static class AdapterCommandLine
         Resolution = cl.String("--resolution") is null ? null : cl.Int("--resolution", 512, min: 8),
         SampleLatents = !cl.Switch("--latent-mean"),
         Timesteps = cl.Choice("--timesteps", "uniform", "uniform", "cubic") == "cubic" ? TimestepSampling.Cubic : TimestepSampling.Uniform,
+        MaskBackgroundWeight = cl.Double("--mask-background-weight", 0, 0, 1),
     };
 
     public static ScalarType SaveDType(CommandLine cl) => cl.Choice("--save-dtype", "fp32", "fp32", "fp16") == "fp16" ? ScalarType.Float16 : ScalarType.Float32;

@@ -52,7 +52,10 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
         var controls = _control
             ? examples.Select(e => _images.Pixels(_controlPreprocessor, e.ControlPath ?? throw new InvalidDataException($"manifest line {e.Prompt.Line}: no \"control\" map"), e.Prompt.Line)).ToArray()
             : null;
-        return new AdapterBatch(prompts, targets, controls, Resolution);
+        var masks = examples.Any(e => e.MaskPath is not null)
+            ? examples.Select(e => e.MaskPath is null ? Ones(3 * Resolution * Resolution) : _images.Pixels(_controlPreprocessor, e.MaskPath, e.Prompt.Line)).ToArray()
+            : null;
+        return new AdapterBatch(prompts, targets, controls, Resolution, masks);
     }
 
     public int Count(AdapterBatch batch) => batch.Count;
@@ -75,8 +78,25 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
         var noise = randn(latents.shape, generator: generator).to(device);
         var timesteps = TimestepSampler.Sample(Timesteps, Frozen.Noise.NumTrainTimesteps, n, generator).to(device);
         var control = batch.Controls is null ? null : ManifestImages.Stack(batch.Controls, batch.Resolution).to(Compute.DType, device);
-        var loss = DiffusionLoss.Compute(Frozen.Noise, latents, noise, timesteps, noisy => Predict(noisy.to(Compute.DType), timesteps, condition, control));
+        var weight = batch.Masks is null ? null : LatentWeight(ManifestImages.Stack(batch.Masks, batch.Resolution)).to(device);
+        var loss = DiffusionLoss.Compute(Frozen.Noise, latents, noise, timesteps, noisy => Predict(noisy.to(Compute.DType), timesteps, condition, control), weight);
         return new ObjectiveOutput(loss, new Dictionary<string, double> { ["uncond_fraction"] = drop.to(ScalarType.Float32).mean().item<float>() });
+    }
+
+    /// <summary>Per-latent-pixel loss weights [N, 1, h, w]: each mask's grey level averaged over the pixels a latent
+    /// covers, mapped from [0, 1] to [background weight, 1].</summary>
+    Tensor LatentWeight(Tensor masks)
+    {
+        using var grey = masks.mean([1], keepdim: true);
+        using var covered = nn.functional.avg_pool2d(grey, Frozen.VaeFactor);
+        return covered.mul(1 - _settings.MaskBackgroundWeight).add_(_settings.MaskBackgroundWeight);
+    }
+
+    static float[] Ones(int length)
+    {
+        var ones = new float[length];
+        Array.Fill(ones, 1f);
+        return ones;
     }
 
     /// <summary>The U-Net's prediction with the adapter in place.</summary>

@@ -16,4 +16,8 @@ public sealed record AdapterSettings
     /// (T2I-Adapter's t = (1 - u^3) T), where a layout is decided: a control map matters little once the noisy latent
     /// already shows the shapes.</summary>
     public TimestepSampling Timesteps { get; init; } = TimestepSampling.Uniform;
+    /// <summary>Loss weight of the pixels outside an example's "mask" (those inside weigh 1): 0 trains only the masked
+    /// part (kohya's masked loss); between 0 and 1 the masked part counts more, e.g. a small object against a plain
+    /// background that would otherwise dominate the loss.</summary>
+    public double MaskBackgroundWeight { get; init; }
 }

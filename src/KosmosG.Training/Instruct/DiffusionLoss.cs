@@ -18,7 +18,9 @@ public static class DiffusionLoss
         Compute(noiseScheduler, latents, noise, timesteps, noisy => unet.forward(noisy.to(condition.dtype), timesteps, condition));
 
     /// <param name="predict">The denoiser's prediction for the float32 noisy latents (e.g. a U-Net with ControlNet residuals).</param>
-    public static Tensor Compute(DDPMScheduler noiseScheduler, Tensor latents, Tensor noise, Tensor timesteps, Func<Tensor, Tensor> predict)
+    /// <param name="weight">Optional per-pixel weights [N, 1, H, W]: each sample's loss becomes the weighted mean of its
+    /// squared errors (sum of weight x error over the sum of the weights), so its scale does not depend on the mask's area.</param>
+    public static Tensor Compute(DDPMScheduler noiseScheduler, Tensor latents, Tensor noise, Tensor timesteps, Func<Tensor, Tensor> predict, Tensor? weight = null)
     {
         var clean = latents.to(ScalarType.Float32);
         var epsilon = noise.to(ScalarType.Float32);
@@ -30,7 +32,10 @@ public static class DiffusionLoss
             _ => clean,
         };
         var prediction = predict(noisy);
-        var perSample = (prediction.to(ScalarType.Float32) - target).square().mean([1, 2, 3]);
+        var squared = (prediction.to(ScalarType.Float32) - target).square();
+        var perSample = weight is null
+            ? squared.mean([1, 2, 3])
+            : squared.mul(weight).mean([1, 2, 3]) / weight.expand_as(squared).mean([1, 2, 3]).clamp_min(1e-8);
         return perSample.sum() / latents.shape[0];
     }
 }
