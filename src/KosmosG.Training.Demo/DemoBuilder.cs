@@ -32,12 +32,9 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
     string Work(string name) => Path.Combine(workDir, name);
     string Config(string relative) => Path.Combine(configsDir, relative);
 
-    /// <summary>Attempts of a build that libtorch errors interrupt (<see cref="NativeErrorRetry"/>).</summary>
-    public const int MaxAttempts = 10;
-
     /// <summary>Builds the model into <paramref name="outputDir"/>; a libtorch error reruns the build, which continues
     /// from the last checkpoint.</summary>
-    public string Build(string outputDir, CancellationToken stop) => NativeErrorRetry.Run(() => BuildOnce(outputDir, stop), MaxAttempts, log, stop);
+    public string Build(string outputDir, CancellationToken stop) => NativeErrorRetry.Run(() => BuildOnce(outputDir, stop), NativeErrorRetry.DefaultAttempts, log, stop);
 
     string BuildOnce(string outputDir, CancellationToken stop)
     {

@@ -47,7 +47,7 @@ return ConsoleCommand.Run(Usage, () =>
                 if (which != "both" && which != name) continue;
                 var began = DateTime.UtcNow;
                 // Like the model build: a libtorch error (TorchSharp's Scalar race) reruns the run from its last checkpoint.
-                var written = NativeErrorRetry.Run(() => build(cancel.Token), DemoBuilder.MaxAttempts, Console.Out, cancel.Token);
+                var written = NativeErrorRetry.Run(() => build(cancel.Token), NativeErrorRetry.DefaultAttempts, Console.Out, cancel.Token);
                 Console.WriteLine($"{name} written to {written} in {(DateTime.UtcNow - began).TotalMinutes:F1} min");
             }
             return 0;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using KosmosG.Training.Checkpoints;
 using KosmosG.Training.Loop;
 using static TorchSharp.torch;
 
@@ -51,5 +52,34 @@ public sealed class NativeErrorRetryTests
         Assert.ThrowsAny<ExternalException>(() => NativeErrorRetry.Run<int>(() => { calls++; FailInLibTorch(); return 0; },
             maxAttempts: 3, TextWriter.Null, stop.Token));
         Assert.Equal(2, calls);
+    }
+
+    [Fact]
+    public void ATrainerRerunsAfterALibTorchErrorFromItsLatestCheckpoint()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"kosmosg-retry-{Guid.NewGuid():N}");
+        try
+        {
+            var seen = new List<string?>();
+            var code = TrainerHost.Main(["--model", "base", "--data", "data.jsonl", "--out", output, "--steps", "4", "--batch-size", "1"],
+                "kosmosg-train-test", "test", "", [], [], (_, options, _) =>
+                {
+                    seen.Add(options.Resume);
+                    if (seen.Count == 1)
+                    {
+                        // The first attempt wrote a checkpoint, then hit the race.
+                        Directory.CreateDirectory(output);
+                        File.WriteAllText(Path.Combine(output, CheckpointStore.LatestFile), "step-0000002");
+                        FailInLibTorch();
+                    }
+                    return new TrainingResult(4, false, Path.Combine(output, "step-0000004"), 1, 0.5);
+                });
+            Assert.Equal(0, code);
+            Assert.Equal([null, output], seen);
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
     }
 }

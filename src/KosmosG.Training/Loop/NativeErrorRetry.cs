@@ -9,6 +9,9 @@ namespace KosmosG.Training.Loop;
 /// </summary>
 public static class NativeErrorRetry
 {
+    /// <summary>Attempts the trainers and the demo build allow before giving up.</summary>
+    public const int DefaultAttempts = 10;
+
     public static T Run<T>(Func<T> job, int maxAttempts, TextWriter log, CancellationToken stop)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
