@@ -5,6 +5,7 @@ using KosmosG.Training.Data;
 using KosmosG.Training.Instruct;
 using KosmosG.Training.Loop;
 using KosmosG.Training.Optimization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Training.Adapters;
@@ -65,7 +66,10 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
         var device = Compute.Device;
         var n = batch.Count;
         // Random draws in a fixed order from the per-update generator: dropout, VAE sample, noise, timesteps.
-        var drop = rand(n, generator: generator).lt(_settings.ConditionDropout);
+        // An explicit Scalar kept alive across the call: the implicit double conversion's temporary can be freed by the
+        // finalizer while libtorch reads it (TorchSharp 0.107; it ended two ControlNet runs here with "Unknown scalar type").
+        using var dropout = _settings.ConditionDropout.ToScalar();
+        var drop = rand(n, generator: generator).lt(dropout);
         var condition = Frozen.Conditions.Encode(batch.Prompts);
         if (drop.any().item<bool>())
             condition = where(drop.to(device).view(n, 1, 1), Frozen.Conditions.Unconditional().expand_as(condition), condition);
