@@ -11,7 +11,7 @@ namespace KosmosG.Models.Kosmos;
 /// With sub-LN (self-attention of sub-LN models) a LayerNorm <c>inner_attn_ln</c> sits before <c>out_proj</c>.
 /// Tensors are batch-first [B, T, D].
 /// </summary>
-public sealed class MultiheadAttention : Module
+public sealed class MultiheadAttention : Module<Tensor, Tensor, Tensor?, bool, Tensor>
 {
     public readonly Linear q_proj;
     public readonly Linear k_proj;
@@ -36,17 +36,17 @@ public sealed class MultiheadAttention : Module
     /// <param name="keyValue">[B, Tk, D]: keys and values come from the same sequence in every KOSMOS-G use.</param>
     /// <param name="keyKeep">Optional bool [B, 1, 1, Tk], true where a key may be attended (padding mask inverted).</param>
     /// <param name="causal">Upper-triangular mask (the MLLM); exclusive with <paramref name="keyKeep"/>.</param>
-    public Tensor forward(Tensor query, Tensor keyValue, Tensor? keyKeep = null, bool causal = false)
+    public override Tensor forward(Tensor query, Tensor keyValue, Tensor? keyKeep, bool causal)
     {
         var (b, tq, d) = (query.shape[0], query.shape[1], query.shape[2]);
         var tk = keyValue.shape[1];
         var headDim = d / _heads;
-        var q = q_proj.forward(query).view(b, tq, _heads, headDim).transpose(1, 2);
-        var k = k_proj.forward(keyValue).view(b, tk, _heads, headDim).transpose(1, 2);
-        var v = v_proj.forward(keyValue).view(b, tk, _heads, headDim).transpose(1, 2);
+        var q = q_proj.call(query).view(b, tq, _heads, headDim).transpose(1, 2);
+        var k = k_proj.call(keyValue).view(b, tk, _heads, headDim).transpose(1, 2);
+        var v = v_proj.call(keyValue).view(b, tk, _heads, headDim).transpose(1, 2);
         var attn = functional.scaled_dot_product_attention(q, k, v, keyKeep, 0, causal);
         attn = attn.transpose(1, 2).reshape(b, tq, d);
-        if (inner_attn_ln is not null) attn = inner_attn_ln.forward(attn);
-        return out_proj.forward(attn);
+        if (inner_attn_ln is not null) attn = inner_attn_ln.call(attn);
+        return out_proj.call(attn);
     }
 }
