@@ -8,6 +8,9 @@ public class BenchTests
     static readonly Regex OfPeak = new(@"\d+\.\d GFLOP/s = \d+% of peak \(by CPU time \d+\.\d GFLOP/s = \d+% of the peak's\)", RegexOptions.Compiled);
     static string Tiny(string component) => Path.Combine(Fixtures.Sd15TinyPipeline, component, "config.json");
 
+    /// <summary>A --profile row: type, [calls,] self ms, self CPU ms, share of the CPU time (the glue's may be slightly negative).</summary>
+    static string ProfileRow(string type) => @"\n  " + Regex.Escape(type) + @" +(\d+ +)?-?\d+\.\d +-?\d+\.\d +-?\d+\.\d%";
+
     [Theory]
     [InlineData("fp32")]
     [InlineData("bf16")]
@@ -33,7 +36,19 @@ public class BenchTests
         Assert.Matches(@"step: median \d+\.\d ms \(min .+\) over 2 runs after 0 warm-up", output);
         Assert.Matches(OfPeak, output);
         foreach (var type in new[] { "ResnetBlock2D", "Attention", "GroupNorm", "Conv2d", "Upsample2D", "Downsample2D", "(between modules)" })
-            Assert.Matches(@"\n  " + Regex.Escape(type) + @" +(\d+ +)?\d+\.\d +\d+\.\d%", output);
+            Assert.Matches(ProfileRow(type), output);
+    }
+
+    [Fact]
+    public void EncodeWithRandomWeightsPrintsItsShareOfPeakAndAProfileByModuleType()
+    {
+        var (code, output, error) = CliRunner.Run("bench", "encode", "--config", Path.Combine(Fixtures.KosmosGTiny, "config.json"), "--dtype", "fp32",
+            "--runs", "1", "--profile");
+        Assert.True(code == 0, error);
+        Assert.Matches(@"condition encode of a \d+-token prompt with 2 images, plus the unconditional branch", output);
+        Assert.Matches(@"work: \d+\.\d+ TFLOP per encode -> " + OfPeak, output);
+        foreach (var type in new[] { "Linear", "MultiheadAttention", "LayerNorm", "ClipMlp", "FeedForwardNetwork", "SubLnTransformerLayer", "(between modules)" })
+            Assert.Matches(ProfileRow(type), output);
     }
 
     [Fact]
@@ -71,6 +86,8 @@ public class BenchTests
     [InlineData("bench", "pipeline", "--sd-configs", "/nonexistent")]
     [InlineData("bench", "pipeline", "--size", "100")]
     [InlineData("bench", "unet", "--latent", "8")]
+    [InlineData("bench", "encode", "--dtype", "bf16")]
+    [InlineData("bench", "encode", "--config", "x.json", "--prompt", "<i> wearing <i>")]
     public void BadBenchCommandLinesAreUsageErrors(params string[] args)
     {
         var (code, _, error) = CliRunner.Run(args);

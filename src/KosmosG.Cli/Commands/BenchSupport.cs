@@ -70,20 +70,20 @@ internal static class BenchSupport
     {
         using var profiler = new ModuleProfiler(model);
         var time = RunTime.Measure(() => { using (NewDisposeScope()) body(); });
-        PrintProfile(profiler, time.Seconds, "one run");
+        PrintProfile(profiler, time, "one run");
     }
 
-    /// <summary>Self time per module type; "between modules" is the rest of <paramref name="totalSeconds"/> (the glue
-    /// in callers that are not hooked).</summary>
-    public static void PrintProfile(ModuleProfiler profiler, double totalSeconds, string what)
+    /// <summary>Self time per module type, wall clock and process CPU time; "between modules" is the rest of
+    /// <paramref name="total"/> (the glue in callers that are not hooked).</summary>
+    public static void PrintProfile(ModuleProfiler profiler, RunTime total, string what)
     {
         var entries = profiler.Entries;
-        Console.WriteLine($"profile ({what}, {totalSeconds * 1000:F1} ms; self time = time in the module minus its hooked children):");
-        Console.WriteLine($"  {"module type",-26} {"calls",6} {"self ms",10} {"self %",7} {"inclusive ms",13}");
+        Console.WriteLine($"profile ({what}, {total.Seconds * 1000:F1} ms, CPU time {total.CpuSeconds * 1000:F1} ms; self = in the module minus its hooked children):");
+        Console.WriteLine($"  {"module type",-26} {"calls",6} {"self ms",10} {"self CPU ms",12} {"CPU %",6} {"inclusive ms",13}");
         foreach (var e in entries)
-            Console.WriteLine($"  {e.Type,-26} {e.Calls,6} {e.SelfSeconds * 1000,10:F1} {100 * e.SelfSeconds / totalSeconds,6:F1}% {e.InclusiveSeconds * 1000,13:F1}");
-        var glue = totalSeconds - entries.Sum(e => e.SelfSeconds);
-        Console.WriteLine($"  {"(between modules)",-26} {"",6} {glue * 1000,10:F1} {100 * glue / totalSeconds,6:F1}%");
+            Console.WriteLine($"  {e.Type,-26} {e.Calls,6} {e.SelfSeconds * 1000,10:F1} {e.SelfCpuSeconds * 1000,12:F1} {100 * e.SelfCpuSeconds / total.CpuSeconds,5:F1}% {e.InclusiveSeconds * 1000,13:F1}");
+        var (glue, glueCpu) = (total.Seconds - entries.Sum(e => e.SelfSeconds), total.CpuSeconds - entries.Sum(e => e.SelfCpuSeconds));
+        Console.WriteLine($"  {"(between modules)",-26} {"",6} {glue * 1000,10:F1} {glueCpu * 1000,12:F1} {100 * glueCpu / total.CpuSeconds,5:F1}%");
     }
 
     /// <summary>A diffusers component from --model (a diffusers folder or a KOSMOS-G folder's sd/) or, with --config,

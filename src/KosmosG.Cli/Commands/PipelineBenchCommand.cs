@@ -82,7 +82,7 @@ public static class PipelineBenchCommand
         Console.WriteLine($"total: {total.Seconds * 1000,11:F1} ms = {total.Seconds / unetTime.Seconds:F3}x the U-Net time alone " +
                           $"(by CPU time {total.CpuSeconds / unetTime.CpuSeconds:F3}x); whole image {BenchSupport.OfPeak(encoder.Flops + unetFlops + decodeFlops.Flops, total, peak)}");
         Console.WriteLine($"peak resident memory: {resident / 1e9:F2} GB = {(double)resident / weightBytes:F2}x the weights ({weightBytes / 1e9:F2} GB)");
-        if (profiler is not null) BenchSupport.PrintProfile(profiler, unetTime.Seconds, $"U-Net over {steps} steps");
+        if (profiler is not null) BenchSupport.PrintProfile(profiler, unetTime, $"U-Net over {steps} steps");
         return 0;
     }
 
@@ -107,32 +107,15 @@ public static class PipelineBenchCommand
         }
     }
 
-    /// <summary>KOSMOS-G: "&lt;i&gt; wearing &lt;i&gt;" with two random images through vision tower, connector, MLLM and
-    /// AlignerNet, plus the unconditional "&lt;s&gt;" branch.</summary>
+    /// <summary>KOSMOS-G: the benches' random two-image prompt (<see cref="RandomKosmosGPrompt"/>) through vision tower,
+    /// connector, MLLM and AlignerNet, plus the unconditional "&lt;s&gt;" branch.</summary>
     sealed class KosmosGEncode(KosmosGModel model) : ConditionEncode(model)
     {
         public override Tensor Encode(bool guided)
         {
-            using var scope = NewDisposeScope();
-            var config = model.Config;
-            var slots = config.LatentQueryNum;
-            // bos, then per image [boi, slots x image, eoi], a word in between: the layout the prompt builder makes.
-            var layout = new List<(long Token, bool Image)> { (KosmosGModel.BosTokenId, false) };
-            for (var i = 0; i < 2; i++)
-            {
-                if (i == 1) layout.Add((config.VocabSize - 1, false));
-                layout.Add((config.VocabSize - 2, false));
-                layout.AddRange(Enumerable.Repeat((config.VocabSize - 3L, true), slots));
-                layout.Add((config.VocabSize - 4, false));
-            }
-            var device = model.parameters().First().device;
-            var tokens = tensor(layout.Select(t => t.Token).ToArray(), [1, layout.Count]).to(device);
-            var mask = tensor(layout.Select(t => t.Image).ToArray(), [1, layout.Count]).to(device);
-            var pixels = randn([2, 3, config.Vision.ImageSize, config.Vision.ImageSize], generator: new Generator(0));
-            Flops = KosmosGFlops.EncodeEstimate(model, layout.Count, 2) + KosmosGFlops.EncodeEstimate(model, 1, 0);
-            var condition = model.EncodePrompt(tokens, mask, pixels);
-            var result = guided ? cat([model.EncodeUnconditional(), condition], 0) : condition;
-            return result.MoveToOuterDisposeScope();
+            using var prompt = new RandomKosmosGPrompt(model);
+            Flops = prompt.Flops(model, guided);
+            return prompt.Encode(model, guided);
         }
     }
 }

@@ -26,17 +26,11 @@ public sealed record RunTime(double Seconds, double CpuSeconds, int Threads)
     public sealed class Clock
     {
         readonly long _start = Stopwatch.GetTimestamp();
-        readonly TimeSpan _cpu = CpuNow();
+        readonly double _cpu = ProcessCpuTime.Seconds();
 
         public static Clock Start() => new();
 
         public RunTime Stop() =>
-            new(Stopwatch.GetElapsedTime(_start).TotalSeconds, (CpuNow() - _cpu).TotalSeconds, TorchSharp.torch.get_num_threads());
-
-        static TimeSpan CpuNow()
-        {
-            using var process = Process.GetCurrentProcess();
-            return process.TotalProcessorTime;
-        }
+            new(Stopwatch.GetElapsedTime(_start).TotalSeconds, ProcessCpuTime.Seconds() - _cpu, TorchSharp.torch.get_num_threads());
     }
 }

@@ -19,7 +19,7 @@ public sealed class ClipMlp : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var h = c_fc.forward(x);
-        return c_proj.forward(h * sigmoid(h * 1.702));
+        var h = c_fc.call(x);
+        return c_proj.call(h * sigmoid(h * 1.702));
     }
 }

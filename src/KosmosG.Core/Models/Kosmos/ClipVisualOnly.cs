@@ -17,5 +17,5 @@ public sealed class ClipVisualOnly : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor pixels) => functional.normalize(visual.forward(pixels), p: 2, dim: -1, eps: 1e-12);
+    public override Tensor forward(Tensor pixels) => functional.normalize(visual.call(pixels), p: 2, dim: -1, eps: 1e-12);
 }

@@ -23,8 +23,8 @@ public sealed class FeedForwardNetwork : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var h = fc1.forward(x);
+        var h = fc1.call(x);
         h = functional.gelu(h.to(ScalarType.Float32)).to(h.dtype);
-        return fc2.forward(ffn_layernorm.forward(h));
+        return fc2.call(ffn_layernorm.call(h));
     }
 }

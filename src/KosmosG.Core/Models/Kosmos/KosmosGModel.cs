@@ -82,7 +82,7 @@ public sealed class KosmosGModel : Module
     {
         using var scope = NewDisposeScope();
         var pixels = pixelValues.to(Anchor.dtype, Anchor.device);
-        return img_connector.forward(img_model.forward(pixels)).MoveToOuterDisposeScope();
+        return img_connector.call(img_model.call(pixels)).MoveToOuterDisposeScope();
     }
 
     /// <summary>MLLM final hidden states [B, T, D] for tokens with (optionally) image embeddings in the masked slots.</summary>

@@ -46,7 +46,7 @@ public sealed class LMDecoder : Module
         ValidateTokens(tokens);
         var weight = embed_tokens.weight!;
         tokens = tokens.to(weight.device);
-        var embedded = embed_tokens.forward(tokens);
+        var embedded = embed_tokens.call(tokens);
         if (imageMask is not null || imageFeatures is not null)
             embedded = InsertImageFeatures(embedded, tokens, imageMask, imageFeatures);
         return embedded * _embedScale + embed_positions.forward(tokens).to(embedded.dtype);
@@ -56,8 +56,8 @@ public sealed class LMDecoder : Module
     public Tensor forward(Tensor tokens, Tensor? imageMask = null, Tensor? imageFeatures = null)
     {
         var x = ForwardEmbedding(tokens, imageMask, imageFeatures);
-        foreach (var layer in layers) x = layer.forward(x, causal: true);
-        return layer_norm.forward(x);
+        foreach (var layer in layers) x = layer.call(x, null, true, null, null);
+        return layer_norm.call(x);
     }
 
     /// <summary>Vocabulary logits through the tied output projection, [B, T, V] (not needed for generation).</summary>

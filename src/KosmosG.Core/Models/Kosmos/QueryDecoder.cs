@@ -30,7 +30,7 @@ public sealed class QueryDecoder : Module
     {
         var keep = memoryPadMask?.logical_not().unsqueeze(1).unsqueeze(1);
         var x = queries;
-        foreach (var layer in layers) x = layer.forward(x, encoderOut: memory, encoderKeyKeep: keep);
-        return layer_norm.forward(x);
+        foreach (var layer in layers) x = layer.call(x, null, false, memory, keep);
+        return layer_norm.call(x);
     }
 }

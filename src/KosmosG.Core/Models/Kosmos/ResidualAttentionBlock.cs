@@ -24,10 +24,13 @@ public sealed class ResidualAttentionBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <remarks>The block's temporaries are freed when it returns (not at the end of the whole tower), so the next block
+    /// reuses their memory while it is still mapped and in cache.</remarks>
     public override Tensor forward(Tensor x)
     {
-        var h = ln_1.forward(x);
-        x = x + ts_attn.forward(h, h);
-        return x + mlp.forward(ln_2.forward(x));
+        using var scope = NewDisposeScope();
+        var h = ln_1.call(x);
+        x = x + ts_attn.call(h, h, null, false);
+        return (x + mlp.call(ln_2.call(x))).MoveToOuterDisposeScope();
     }
 }

@@ -9,7 +9,7 @@ namespace KosmosG.Models.Kosmos;
 /// cross-attention), the AlignerNet Encoder layers (self-attention with key padding mask) and the AlignerNet
 /// Decoder layers (non-causal self-attention, then cross-attention with no inner LN). Residual scale is 1.
 /// </summary>
-public sealed class SubLnTransformerLayer : Module
+public sealed class SubLnTransformerLayer : Module<Tensor, Tensor?, bool, Tensor?, Tensor?, Tensor>
 {
     public readonly MultiheadAttention self_attn;
     public readonly LayerNorm self_attn_layer_norm;
@@ -38,15 +38,17 @@ public sealed class SubLnTransformerLayer : Module
     /// <param name="causal">causal self-attention (MLLM).</param>
     /// <param name="encoderOut">[B, S, D] attended by cross-attention (layers built with it only).</param>
     /// <param name="encoderKeyKeep">bool [B, 1, 1, S] or null.</param>
-    public Tensor forward(Tensor x, Tensor? selfKeyKeep = null, bool causal = false, Tensor? encoderOut = null, Tensor? encoderKeyKeep = null)
+    /// <remarks>The layer's temporaries are freed when it returns, as in <see cref="ResidualAttentionBlock"/>.</remarks>
+    public override Tensor forward(Tensor x, Tensor? selfKeyKeep, bool causal, Tensor? encoderOut, Tensor? encoderKeyKeep)
     {
-        var h = self_attn_layer_norm.forward(x);
-        x = x + self_attn.forward(h, h, selfKeyKeep, causal);
+        using var scope = NewDisposeScope();
+        var h = self_attn_layer_norm.call(x);
+        x = x + self_attn.call(h, h, selfKeyKeep, causal);
         if (encoder_attn is not null)
         {
             if (encoderOut is null) throw new ArgumentNullException(nameof(encoderOut), "this layer cross-attends and needs the encoder output");
-            x = x + encoder_attn.forward(encoder_attn_layer_norm!.forward(x), encoderOut, encoderKeyKeep);
+            x = x + encoder_attn.call(encoder_attn_layer_norm!.call(x), encoderOut, encoderKeyKeep, false);
         }
-        return x + ffn.forward(final_layer_norm.forward(x));
+        return (x + ffn.call(final_layer_norm.call(x))).MoveToOuterDisposeScope();
     }
 }

@@ -44,7 +44,7 @@ public sealed class TorchscaleEncoder : Module
             throw new ArgumentException(
                 $"sequence of {t} positions exceeds the AlignerNet position table (aligner.max_positions {_config.MaxPositions} - offset {_config.PositionOffset})",
                 nameof(input));
-        var x = embed_tokens?.forward(input) ?? input;
+        var x = embed_tokens?.call(input) ?? input;
         x = x + embed_positions.weight!.narrow(0, _config.PositionOffset, t).to(x.dtype);
         Tensor? keep = null;
         if (padMask is not null)
@@ -53,8 +53,8 @@ public sealed class TorchscaleEncoder : Module
             x = x * notPad.unsqueeze(-1).to(x.dtype);
             keep = notPad.unsqueeze(1).unsqueeze(1);
         }
-        foreach (var layer in layers) x = layer.forward(x, keep);
-        x = layer_norm.forward(x);
-        return output_projection?.forward(x) ?? x;
+        foreach (var layer in layers) x = layer.call(x, keep, false, null, null);
+        x = layer_norm.call(x);
+        return output_projection?.call(x) ?? x;
     }
 }

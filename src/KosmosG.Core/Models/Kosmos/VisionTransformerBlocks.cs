@@ -18,7 +18,7 @@ public sealed class VisionTransformerBlocks : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        foreach (var block in resblocks) x = block.forward(x);
+        foreach (var block in resblocks) x = block.call(x);
         return x;
     }
 }

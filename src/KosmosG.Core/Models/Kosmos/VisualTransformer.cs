@@ -39,12 +39,12 @@ public sealed class VisualTransformer : Module<Tensor, Tensor>
             throw new ArgumentException(
                 $"pixel values must be [N, 3, {_imageSize}, {_imageSize}] (vision.image_size); got [{string.Join(", ", pixels.shape)}]",
                 nameof(pixels));
-        var x = conv1.forward(pixels);
+        var x = conv1.call(pixels);
         var (n, width) = (x.shape[0], x.shape[1]);
         x = x.reshape(n, width, -1).permute(0, 2, 1);
         var cls = class_embedding.to(x.dtype).expand(n, 1, width);
         x = cat([cls, x], 1) + positional_embedding.to(x.dtype);
-        x = transformer.forward(ln_pre.forward(x));
-        return ln_post.forward(x);
+        x = transformer.call(ln_pre.call(x));
+        return ln_post.call(x);
     }
 }

@@ -26,10 +26,10 @@ public sealed class XConnector : Module<Tensor, Tensor>
     /// <returns>[N·Q, D], image-major (rows n·Q .. n·Q+Q-1 belong to image n).</returns>
     public override Tensor forward(Tensor features)
     {
-        var x = dense.forward(features);
+        var x = dense.call(features);
         var n = x.shape[0];
         var queries = latent_query.to(x.dtype).unsqueeze(0).expand(n, -1, -1);
-        var attended = x_attn.forward(queries, cat([x, queries], 1));
+        var attended = x_attn.call(queries, cat([x, queries], 1), null, false);
         return attended.reshape(-1, attended.shape[2]);
     }
 }
