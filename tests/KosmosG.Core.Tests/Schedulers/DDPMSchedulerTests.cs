@@ -21,8 +21,9 @@ public class DDPMSchedulerTests
     {
         using var scope = NewDisposeScope();
         using var ddpm = new DDPMScheduler(Sd15);
-        var original = randn(3, 4, 8, 8, generator: new Generator(5));
-        var noise = randn(3, 4, 8, 8, generator: new Generator(6));
+        // Explicit float32: a test loading a bf16 model in parallel changes the process's default dtype for a moment.
+        var original = randn(3, 4, 8, 8, dtype: ScalarType.Float32, generator: new Generator(5));
+        var noise = randn(3, 4, 8, 8, dtype: ScalarType.Float32, generator: new Generator(6));
         var timesteps = tensor(new long[] { 0, 500, 999 });
         var noisy = ddpm.AddNoise(original, noise, timesteps);
         var velocity = ddpm.GetVelocity(original, noise, timesteps);
