@@ -10,11 +10,20 @@ using static TorchSharp.torch;
 
 namespace KosmosG.Training.Demo;
 
-/// <summary>One adapter run of the recipe.</summary>
-public sealed record AdapterRun(int Examples, int Steps, int BatchSize, double Lr, int Warmup, TimestepSampling Timesteps = TimestepSampling.Uniform)
+/// <summary>One adapter run of the recipe: it trains on the first <paramref name="Examples"/> examples of the adapter's data.
+/// <paramref name="MaskBackgroundWeight"/>: loss weight of the pixels away from the target's object (its bounding box plus
+/// <see cref="DemoAdapters.MaskMargin"/> px weighs 1); 1 = a plain loss.</summary>
+public sealed record AdapterRun(int Examples, int Steps, int BatchSize, double Lr, int Warmup, TimestepSampling Timesteps = TimestepSampling.Uniform,
+    double MaskBackgroundWeight = 1)
 {
-    /// <summary>A second phase continuing from this one's weights with a fresh optimizer (same data; Examples unused).</summary>
+    /// <summary>A next phase continuing from this one's weights with a fresh optimizer.</summary>
     public AdapterRun? Then { get; init; }
+
+    /// <summary>This phase and the ones after it.</summary>
+    public IEnumerable<AdapterRun> Phases()
+    {
+        for (var phase = this; phase is not null; phase = phase.Then) yield return phase;
+    }
 }
 
 /// <summary>
@@ -30,15 +39,38 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
     /// <summary>How much larger (linear) the LoRA's targets are drawn.</summary>
     public const double LargeScale = 1.5;
 
-    // Timesteps biased to high noise, where sampling decides shape and place (docs/DEMO-MODEL.md "Adapters": uniform ones,
-    // 400 updates at lr 5e-4, placed the object but mostly kept the subject's own shape, layout followed 0.30).
-    public AdapterRun Canny { get; init; } = new(Examples: 1200, Steps: 800, BatchSize: 8, Lr: 1e-3, Warmup: 20, TimestepSampling.Cubic);
-    // A second phase at a lower LR: the area ratio 1.80 -> 1.83 (median 1.77 -> 1.93).
-    public AdapterRun Large { get; init; } = new(Examples: 600, Steps: 800, BatchSize: 8, Lr: 1e-3, Warmup: 20)
+    // Phase 1: timesteps biased to high noise, where sampling decides shape and place, on the first 1,200 layouts; the
+    // later phases reach every noise level (the layout is still lost if the ControlNet stops at 40-70 % of the steps),
+    // with the object's box weighing 5x its background (fine edges and even colour: squares failed the fill test).
+    // docs/DEMO-MODEL.md "Adapters" has what each change bought.
+    public AdapterRun Canny { get; init; } = new(Examples: 1200, Steps: 4000, BatchSize: 8, Lr: 1e-3, Warmup: 20, TimestepSampling.Cubic)
     {
-        Then = new(Examples: 0, Steps: 400, BatchSize: 8, Lr: 3e-4, Warmup: 20),
+        Then = new(Examples: 3000, Steps: 2000, BatchSize: 8, Lr: 3e-4, Warmup: 20, TimestepSampling.Uniform, MaskBackgroundWeight: 0.2)
+        {
+            Then = new(Examples: 3000, Steps: 2000, BatchSize: 8, Lr: 1e-4, Warmup: 20, TimestepSampling.Uniform, MaskBackgroundWeight: 0.2),
+        },
+    };
+    // The object's box weighing 5x its background; a second phase at a lower LR.
+    public AdapterRun Large { get; init; } = new(Examples: 2000, Steps: 3000, BatchSize: 8, Lr: 1e-3, Warmup: 20, MaskBackgroundWeight: 0.2)
+    {
+        Then = new(Examples: 2000, Steps: 1000, BatchSize: 8, Lr: 3e-4, Warmup: 20, MaskBackgroundWeight: 0.2),
     };
     public int Seed { get; init; } = 17;
+    /// <summary>How far (pixels) the loss mask reaches beyond the object's bounding box, so the background just around
+    /// its edges and corners counts like the object.</summary>
+    public const int MaskMargin = 3;
+
+    /// <summary>The loss mask of a target: white over <paramref name="placement"/>'s bounding box (the pixels Render visits)
+    /// grown by <see cref="MaskMargin"/>.</summary>
+    static RgbImage ObjectMask(ToyPlacement placement)
+    {
+        const int size = ToyRenderer.Size;
+        var reach = placement.Reach + MaskMargin;
+        var pixels = new byte[size * size * 3];
+        for (var y = Math.Max(0, placement.CenterY - reach); y < Math.Min(size, placement.CenterY + reach); y++)
+            Array.Fill(pixels, (byte)255, 3 * (y * size + Math.Max(0, placement.CenterX - reach)), 3 * (Math.Min(size, placement.CenterX + reach) - Math.Max(0, placement.CenterX - reach)));
+        return new RgbImage(size, size, pixels);
+    }
 
     string Work(string name) => Path.Combine(workDir, name);
 
@@ -50,7 +82,7 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
         Directory.CreateDirectory(dir);
         var random = new Random(Seed);
         var lines = new List<string>();
-        for (var i = 0; i < Canny.Examples; i++)
+        for (var i = 0; i < Canny.Phases().Max(p => p.Examples); i++)
         {
             var subject = new ToySubject(ToyColor.Palette[random.Next(ToyColor.Palette.Count)], ToyShape.All[random.Next(ToyShape.All.Count)]);
             var layout = ToyPlacement.RandomLayout(random);
@@ -58,7 +90,9 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
             if (!File.Exists(Path.Combine(dir, subjectFile))) ToyPngFile.Save(ToyRenderer.RenderSubject(subject), Path.Combine(dir, subjectFile));
             ToyPngFile.Save(ToyAdapterJudge.ControlMap(ToyPlacement.LayoutPicture(layout, random)), Path.Combine(dir, $"control-{i:D4}.png"));
             ToyPngFile.Save(ToyPlacement.Render(ToyBackground.Black, [(subject.Color, layout)]), Path.Combine(dir, $"target-{i:D4}.png"));
-            lines.Add(JsonSerializer.Serialize(new { prompt = SubjectPrompt, images = new[] { subjectFile }, target = $"target-{i:D4}.png", control = $"control-{i:D4}.png" }));
+            ToyPngFile.Save(ObjectMask(layout), Path.Combine(dir, $"mask-{i:D4}.png"));
+            lines.Add(JsonSerializer.Serialize(new { prompt = SubjectPrompt, images = new[] { subjectFile }, target = $"target-{i:D4}.png", control = $"control-{i:D4}.png",
+                mask = $"mask-{i:D4}.png" }));
         }
         File.WriteAllLines(manifest, lines);
         return manifest;
@@ -72,21 +106,22 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
         Directory.CreateDirectory(dir);
         var random = new Random(Seed + 1);
         var lines = new List<string>();
-        for (var i = 0; i < Large.Examples; i++)
+        for (var i = 0; i < Large.Phases().Max(p => p.Examples); i++)
         {
             var background = new[] { ToyBackground.White, ToyBackground.Black, ToyBackground.Gray }[random.Next(3)];
             var obj = new ToyObject(ToyColor.Palette[random.Next(ToyColor.Palette.Count)], ToyShape.All[random.Next(ToyShape.All.Count)],
                 ToyPosition.All[random.Next(ToyPosition.All.Count)]);
-            var target = $"target-{i:D4}.png";
+            var (target, mask) = ($"target-{i:D4}.png", $"mask-{i:D4}.png");
             ToyPngFile.Save(ToyPlacement.Render(background, [(obj.Color, ToyPlacement.Of(obj, LargeScale))]), Path.Combine(dir, target));
+            ToyPngFile.Save(ObjectMask(ToyPlacement.Of(obj, LargeScale)), Path.Combine(dir, mask));
             if (random.Next(2) == 0)
             {
-                lines.Add(JsonSerializer.Serialize(new { caption = ToyCaptions.Caption(new ToyScene(background, obj)), target }));
+                lines.Add(JsonSerializer.Serialize(new { caption = ToyCaptions.Caption(new ToyScene(background, obj)), target, mask }));
                 continue;
             }
             var subjectFile = $"subject-{obj.Subject.Key}.png";
             if (!File.Exists(Path.Combine(dir, subjectFile))) ToyPngFile.Save(ToyRenderer.RenderSubject(obj.Subject), Path.Combine(dir, subjectFile));
-            lines.Add(JsonSerializer.Serialize(new { prompt = $"<i> {obj.Position.Phrase} on a {background.Name} background", images = new[] { subjectFile }, target }));
+            lines.Add(JsonSerializer.Serialize(new { prompt = $"<i> {obj.Position.Phrase} on a {background.Name} background", images = new[] { subjectFile }, target, mask }));
         }
         File.WriteAllLines(manifest, lines);
         return manifest;
@@ -108,7 +143,7 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
         Optimizer = new OptimizerSettings { Beta2 = 0.999, Eps = 1e-8, WeightDecay = 0.01, ClipNorm = 1.0 },
     };
 
-    static AdapterSettings Settings(AdapterRun run) => new() { SampleLatents = false, ConditionDropout = 0.1, Timesteps = run.Timesteps };
+    static AdapterSettings Settings(AdapterRun run) => new() { SampleLatents = false, ConditionDropout = 0.1, Timesteps = run.Timesteps, MaskBackgroundWeight = run.MaskBackgroundWeight };
 
     /// <summary>Runs (or continues) each phase of <paramref name="run"/> in its own output folder (canny, canny-2, ...); a finished
     /// phase only restores its last checkpoint, so the parameters end with the last phase's final weights.</summary>
@@ -116,12 +151,14 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
     {
         var examples = AdapterExample.ReadManifest(manifest, control);
         var phase = 1;
-        for (var current = run; current is not null; current = current.Then, phase++)
+        foreach (var current in run.Phases())
         {
             objective.Timesteps = current.Timesteps;
+            objective.MaskBackgroundWeight = current.MaskBackgroundWeight;
             var options = Options(manifest, phase == 1 ? output : $"{output}-{phase}", current);
-            new TrainingRunner<AdapterExample, AdapterBatch>(options, objective, examples, null, content, log).Run(stop);
+            new TrainingRunner<AdapterExample, AdapterBatch>(options, objective, examples.Take(current.Examples).ToList(), null, content, log).Run(stop);
             stop.ThrowIfCancellationRequested();
+            phase++;
         }
     }
 

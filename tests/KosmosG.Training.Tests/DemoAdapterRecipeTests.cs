@@ -1,3 +1,4 @@
+using KosmosG.Imaging;
 using KosmosG.Training.Checkpoints;
 using KosmosG.Training.Demo;
 using KosmosG.Weights;
@@ -29,13 +30,32 @@ public sealed class DemoAdapterRecipeTests : IDisposable
         CheckpointStore.CopyDirectory(DemoModelDir(), model);
         var work = Path.Combine(_dir, "work");
         var log = new StringWriter();
-        // Phase 2 at a learning rate too small to move anything: its result is phase 1's weights if it starts from them.
+        // Phase 2 (more examples, a masked loss) at a learning rate too small to move anything: its result is phase 1's
+        // weights if it starts from them.
         DemoAdapters Recipe() => new(model, work, log)
         {
-            Large = new AdapterRun(Examples: 4, Steps: 2, BatchSize: 2, Lr: 1e-2, Warmup: 0) { Then = new AdapterRun(0, Steps: 1, BatchSize: 2, Lr: 1e-12, Warmup: 0) },
+            Large = new AdapterRun(Examples: 2, Steps: 2, BatchSize: 2, Lr: 1e-2, Warmup: 0)
+            {
+                Then = new AdapterRun(Examples: 4, Steps: 1, BatchSize: 2, Lr: 1e-12, Warmup: 0, MaskBackgroundWeight: 0.2),
+            },
         };
 
         var written = Recipe().BuildLarge(CancellationToken.None);
+        // The data holds what the largest phase reads, each target with its loss mask.
+        var manifest = File.ReadAllLines(Path.Combine(work, "large-data", "train.jsonl"));
+        Assert.Equal(4, manifest.Length);
+        Assert.All(manifest, line => Assert.Contains("\"mask\":\"mask-", line));
+        for (var i = 0; i < manifest.Length; i++)
+        {
+            // Every object pixel (not the background's colour, read at a corner) lies inside the mask, with black around it.
+            var target = new ImageDecoder().Decode(File.ReadAllBytes(Path.Combine(work, "large-data", $"target-{i:D4}.png")));
+            var mask = new ImageDecoder().Decode(File.ReadAllBytes(Path.Combine(work, "large-data", $"mask-{i:D4}.png")));
+            var objectPixels = Enumerable.Range(0, 64 * 64).Where(p => target.Pixels.AsSpan(3 * p, 3).SequenceCompareTo(target.Pixels.AsSpan(0, 3)) != 0).ToList();
+            Assert.NotEmpty(objectPixels);
+            Assert.All(objectPixels, p => Assert.Equal(255, mask.Pixels[3 * p]));
+            var white = Enumerable.Range(0, 64 * 64).Count(p => mask.Pixels[3 * p] == 255);
+            Assert.InRange(white, objectPixels.Count + 1, 64 * 64 - 1);
+        }
         var phase1 = Path.Combine(work, "large", "step-0000002", "large.safetensors");
         var phase2 = Path.Combine(work, "large-2", "step-0000001", "large.safetensors");
         Assert.True(File.Exists(phase1) && File.Exists(phase2), log.ToString());

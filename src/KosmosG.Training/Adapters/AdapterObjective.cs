@@ -30,6 +30,7 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
         _settings = settings;
         _control = control;
         Timesteps = settings.Timesteps;
+        MaskBackgroundWeight = settings.MaskBackgroundWeight;
         Resolution = settings.Resolution ?? (frozen.Unet.Config.SampleSize is int sample ? sample * frozen.VaeFactor
             : throw new ArgumentException("the U-Net config has no sample_size: pass the training resolution explicitly"));
         if (Resolution % frozen.VaeFactor != 0) throw new ArgumentException($"the resolution {Resolution} is not a multiple of the VAE factor {frozen.VaeFactor}");
@@ -43,6 +44,8 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
     public int Resolution { get; }
     /// <summary>How the next updates draw timesteps (settable so a later phase of a recipe can change it).</summary>
     public TimestepSampling Timesteps { get; set; }
+    /// <summary>The next updates' loss weight outside the masks (<see cref="AdapterSettings.MaskBackgroundWeight"/>; settable like <see cref="Timesteps"/>).</summary>
+    public double MaskBackgroundWeight { get; set; }
     public abstract string Stage { get; }
     public abstract IReadOnlyList<NamedParameter> Trainable { get; }
 
@@ -93,7 +96,7 @@ public abstract class AdapterObjective : ITrainingObjective<AdapterExample, Adap
     {
         using var grey = masks.mean([1], keepdim: true);
         using var covered = nn.functional.avg_pool2d(grey, Frozen.VaeFactor);
-        return covered.mul(1 - _settings.MaskBackgroundWeight).add_(_settings.MaskBackgroundWeight);
+        return covered.mul(1 - MaskBackgroundWeight).add_(MaskBackgroundWeight);
     }
 
     static float[] Ones(int length)
