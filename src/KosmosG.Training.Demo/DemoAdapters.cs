@@ -137,7 +137,7 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
         Lr = run.Lr,
         Warmup = run.Warmup,
         Seed = Seed,
-        Resume = File.Exists(Path.Combine(Work(output), CheckpointStore.LatestFile)) ? Work(output) : null,
+        Resume = CheckpointStore.Latest(Work(output)) is null ? null : Work(output),
         SaveEvery = Math.Max(1, run.Steps / 8),
         LogEvery = 10,
         Optimizer = new OptimizerSettings { Beta2 = 0.999, Eps = 1e-8, WeightDecay = 0.01, ClipNorm = 1.0 },

@@ -214,7 +214,7 @@ public sealed class DemoBuilder(DemoRecipe recipe, string workDir, string config
     {
         var output = Work(name);
         string? resume = null;
-        if (File.Exists(Path.Combine(output, CheckpointStore.LatestFile)))
+        if (CheckpointStore.Latest(output) is not null)
         {
             resume = CheckpointStore.ResolveResume(output);
             var state = TrainingState.Load(Path.Combine(resume, CheckpointStore.TrainingFolder, CheckpointStore.StateFile));

@@ -60,22 +60,25 @@ public sealed class NativeErrorRetryTests
         var output = Path.Combine(Path.GetTempPath(), $"kosmosg-retry-{Guid.NewGuid():N}");
         try
         {
+            // A previous run left a checkpoint in the output folder; this run starts afresh (no --resume).
+            Directory.CreateDirectory(output);
+            File.WriteAllText(Path.Combine(output, CheckpointStore.LatestFile), "step-0000003");
             var seen = new List<string?>();
             var code = TrainerHost.Main(["--model", "base", "--data", "data.jsonl", "--out", output, "--steps", "4", "--batch-size", "1"],
                 "kosmosg-train-test", "test", "", [], [], (_, options, _) =>
                 {
                     seen.Add(options.Resume);
-                    if (seen.Count == 1)
+                    // The first attempt hit the race before its first checkpoint, the second after writing one.
+                    if (seen.Count == 1) FailInLibTorch();
+                    if (seen.Count == 2)
                     {
-                        // The first attempt wrote a checkpoint, then hit the race.
-                        Directory.CreateDirectory(output);
                         File.WriteAllText(Path.Combine(output, CheckpointStore.LatestFile), "step-0000002");
                         FailInLibTorch();
                     }
                     return new TrainingResult(4, false, Path.Combine(output, "step-0000004"), 1, 0.5);
                 });
             Assert.Equal(0, code);
-            Assert.Equal([null, output], seen);
+            Assert.Equal([null, null, output], seen);
         }
         finally
         {

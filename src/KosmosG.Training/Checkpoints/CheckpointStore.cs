@@ -32,6 +32,13 @@ public sealed class CheckpointStore
 
     public static string FolderName(long step) => "step-" + step.ToString("D7", CultureInfo.InvariantCulture);
 
+    /// <summary>The name of the latest checkpoint an output folder holds (its latest.txt), or null when it has none.</summary>
+    public static string? Latest(string outputDir)
+    {
+        var latest = Path.Combine(outputDir, LatestFile);
+        return File.Exists(latest) ? File.ReadAllText(latest).Trim() : null;
+    }
+
     /// <summary>The checkpoint folder to resume from: a checkpoint folder itself, or an output folder (its latest).</summary>
     public static string ResolveResume(string path)
     {

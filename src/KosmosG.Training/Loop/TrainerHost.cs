@@ -49,8 +49,9 @@ public static class TrainerHost
                 if (options.Compute.DType == TorchSharp.torch.ScalarType.Float16 && options.Compute.Device.type == TorchSharp.DeviceType.CPU)
                     Console.Error.WriteLine("warning: fp16 on the CPU is very slow (libtorch has few fp16 CPU kernels; U-Net steps can take minutes): use --dtype bf16 there");
                 // A libtorch error (TorchSharp's Scalar race) reruns the run from the last checkpoint it wrote.
-                var result = NativeErrorRetry.Run(() => run(commandLine, ResumingFromLatest(options), cancel.Token), NativeErrorRetry.DefaultAttempts,
-                    Console.Error, cancel.Token);
+                var latestAtStart = CheckpointStore.Latest(options.OutputDir);
+                var result = NativeErrorRetry.Run(() => run(commandLine, ResumingFromNewer(options, latestAtStart), cancel.Token),
+                    NativeErrorRetry.DefaultAttempts, Console.Error, cancel.Token);
                 Console.WriteLine(result.Interrupted
                     ? $"stopped at step {result.Step}; resume with --resume {result.LastCheckpoint}"
                     : $"done: {result.Step} updates, loss {result.FirstLoss:0.#####} -> {result.LastLoss:0.#####}; model folder {result.LastCheckpoint}");
@@ -63,9 +64,10 @@ public static class TrainerHost
         }
     }
 
-    /// <summary>The options to continue a run: from the latest checkpoint in its output folder once one is there.</summary>
-    public static TrainingOptions ResumingFromLatest(TrainingOptions options) =>
-        File.Exists(Path.Combine(options.OutputDir, CheckpointStore.LatestFile)) ? options with { Resume = options.OutputDir } : options;
+    /// <summary>The options to continue a run: from its output folder once the run has written a checkpoint there (one
+    /// other than <paramref name="latestAtStart"/>, which a previous run left); until then the options as given.</summary>
+    static TrainingOptions ResumingFromNewer(TrainingOptions options, string? latestAtStart) =>
+        CheckpointStore.Latest(options.OutputDir) is { } latest && latest != latestAtStart ? options with { Resume = options.OutputDir } : options;
 
     /// <summary>Reads a manifest or returns null when no path is given.</summary>
     public static IReadOnlyList<T>? ReadOptional<T>(string? path, Func<string, IReadOnlyList<T>> read) => path is null ? null : read(path);
