@@ -35,7 +35,7 @@ public static class DiffusionLoss
         var squared = (prediction.to(ScalarType.Float32) - target).square();
         var perSample = weight is null
             ? squared.mean([1, 2, 3])
-            : squared.mul(weight).mean([1, 2, 3]) / weight.expand_as(squared).mean([1, 2, 3]).clamp_min(1e-8);
+            : squared.mul(weight).mean([1, 2, 3]) / weight.mean([1, 2, 3]).clamp_min(1e-8);
         return perSample.sum() / latents.shape[0];
     }
 }
