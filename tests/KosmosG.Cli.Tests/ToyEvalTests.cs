@@ -46,16 +46,23 @@ public class ToyEvalTests(TinyKosmosGFolders folders) : IClassFixture<TinyKosmos
     public void AdapterPartsOnTheDemoModelReportEachHeldOutCaseAndASummary()
     {
         // No --model: the demo model with its ControlNet canny and LoRA large. Two steps: the figures are only checked for form.
-        var (code, output, error) = CliRunner.Run("eval", "toy", "--parts", "controlnet,lora", "--adapter-count", "2", "--steps", "2", "--seed", "3");
+        using var dir = new TempDir();
+        var images = dir["images"];
+        var (code, output, error) = CliRunner.Run("eval", "toy", "--parts", "controlnet,lora", "--adapter-count", "2", "--steps", "2", "--seed", "3",
+            "--adapter-images", images);
 
         Assert.True(code == 0, error + output);
+        // --adapter-images keeps every judged image: one per layout, the plain and the LoRA image per prompt.
+        Assert.Equal(["controlnet-000.png", "controlnet-001.png", "lora-000-large.png", "lora-000-plain.png", "lora-001-large.png", "lora-001-plain.png"],
+            Directory.GetFiles(images).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.All(Directory.GetFiles(images), f => Assert.Equal(ToyRenderer.Size, new KosmosG.Imaging.ImageDecoder().Decode(File.ReadAllBytes(f)).Width));
         var lines = output.Split('\n', StringSplitOptions.TrimEntries);
         Assert.Equal(2, lines.Count(l => Regex.IsMatch(l,
             @"^controlnet +[01]: (red|green|blue|yellow|purple|orange) (circle|square|triangle) in a (circle|square|triangle) x\d\.\d\d at \(\d+, \d+\): " +
-            @"colour (yes, centre error \d+\.\d px|no, centre error NaN px), shape (right|wrong)$")));
+            @"colour (yes, centre error \d+\.\d px|no, centre error NaN px), fill [01]\.\d\d, shape (right|wrong)$")));
         Assert.Matches(@"controlnet canny: layout followed [01]\.\d{3} \(centre within 6 px [01]\.\d{3}, shape [01]\.\d{3}\), subject colour [01]\.\d{3} \(2 held-out layouts\)", output);
         Assert.Equal(2, lines.Count(l => Regex.IsMatch(l,
-            @"^lora +[01]: <i> (on the left|on the right|at the top|at the bottom|in the center) on a (white|black|gray) background \[\w+ \w+\]: \d+ -> \d+ px, shape and colour (kept|lost)$")));
+            @"^lora +[01]: <i> (on the left|on the right|at the top|at the bottom|in the center) on a (white|black|gray) background \[\w+ \w+\]: \d+ -> \d+ px, fill [01]\.\d\d -> [01]\.\d\d, shape and colour (kept|lost)$")));
         Assert.Matches(@"lora large: area ratio mean (\d+\.\d\d|NaN), median (\d+\.\d\d|NaN); subject fidelity [01]\.\d{3} with it, [01]\.\d{3} without \(2 held-out prompts\)", output);
         // Only the asked parts: no base-model score.
         Assert.DoesNotContain("text fidelity", output);

@@ -16,7 +16,7 @@ public static class ToyEvalCommand
 {
     public const string Usage =
         "kosmosg eval toy [--model DIR] [--count N] [--seed S] [--steps K] [--guidance G] [--scheduler dpms|pndm|ddim|euler|euler-a]\n" +
-        "                 [--grid FILE.png] [--json FILE.json] [--parts base,controlnet,lora] [--adapter-count N] [--dtype fp32|bf16|fp16]";
+        "                 [--grid FILE.png] [--json FILE.json] [--parts base,controlnet,lora] [--adapter-count N] [--adapter-images DIR] [--dtype fp32|bf16|fp16]";
 
     public const int DefaultAdapterCount = 24;
 
@@ -28,7 +28,7 @@ public static class ToyEvalCommand
     public static int Run(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         if (args.Count == 0 || args[0] != "toy") throw new UsageException("eval needs a target: toy or dreambench");
-        var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json", "--parts", "--adapter-count", "--dtype"]);
+        var a = new ArgParser(args.Skip(1).ToList(), ["--model", "--count", "--seed", "--steps", "--guidance", "--scheduler", "--grid", "--json", "--parts", "--adapter-count", "--adapter-images", "--dtype"]);
         var seed = a.Int("--seed", 0, int.MaxValue) ?? 0;
         var available = ToyEvalPrompts.ZeroShot(seed).Count;
         var count = a.Int("--count", 1, available) ?? Math.Min(DefaultCount, available);
@@ -65,7 +65,7 @@ public static class ToyEvalCommand
         {
             var d = pipeline.Info.Defaults;
             settings = new ToyEvalSettings(pipeline.Info.Name, seed, steps ?? d.Steps, guidance ?? d.GuidanceScale, scheduler ?? d.Scheduler, d.Width, d.Height);
-            ToyAdapterEval.Run(pipeline, settings, adapterCount, controlNet, lora, cancellationToken);
+            ToyAdapterEval.Run(pipeline, settings, adapterCount, controlNet, lora, a.String("--adapter-images"), cancellationToken);
             if (!parts.Contains("base")) return 0;
             model = Evaluate(pipeline, cases, settings, "kosmos-g", cancellationToken);
         }
