@@ -23,6 +23,9 @@ namespace KosmosG.Models.Diffusion;
 /// on an AMD EPYC (AVX-512 BF16), batch 2: 2560->1280 at 8x8 28-38 ms against 250 ms; 1280->1280 at 4x4/8x8/16x16
 /// 4-7/12-14/43-51 ms against 11-123/15-25/53-56 ms (oneDNN's lower figures only when the copy reused heap memory);
 /// 640 channels at 32x32 even, 320 at 64x64 3.5x slower, so smaller weights stay on oneDNN.</item>
+/// <item>bf16 1x1 convolutions with 1 M weight elements and more (SD's 1280-channel proj_in/proj_out and the up path's
+/// shortcuts) ran 1.5-3.6x slower on oneDNN than as one matrix product of the channels-last view (CPU time, batch 2:
+/// 1280->1280 at 16x16/8x8/4x4 8.5/1.9/1.5 against 4.7/1.2/0.6 ms, 2560->1280 at 4x4 2.9 against 0.8 ms).</item>
 /// </list>
 /// </summary>
 internal static class CpuConv
@@ -31,12 +34,36 @@ internal static class CpuConv
 
     public static Tensor Call(Conv2d conv, Tensor input)
     {
-        if (input.device_type != DeviceType.CPU || conv.kernel_size.All(k => k == 1)) return conv.call(input);
+        if (input.device_type != DeviceType.CPU) return conv.call(input);
+        if (conv.kernel_size.All(k => k == 1))
+            return IsLargeBf16PointwiseOnChannelsLast(conv, input) ? Pointwise(conv, input) : conv.call(input);
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
         if ((input.dtype is ScalarType.Float32 or ScalarType.BFloat16) && conv.weight!.numel() >= LargeWeightElements && conv.groups == 1
             && !is_grad_enabled() && !LoraScope.IsPatched(conv)) // im2col skips Module.call, so it would skip a LoRA's hook
             return Im2Col(conv, input);
         return conv.call(input);
+    }
+
+    const long LargePointwiseWeightElements = 1L << 20; // 1920x640 and up; at 960x320 oneDNN was 2x faster
+
+    static bool IsLargeBf16PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
+        input.dtype == ScalarType.BFloat16 && conv.weight!.numel() >= LargePointwiseWeightElements && conv.groups == 1
+        && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input)
+        && !is_grad_enabled() && !LoraScope.IsPatched(conv);
+
+    /// <summary>
+    /// A 1x1 convolution on channels-last activations is a matrix product of the [B*H*W, C] view with the weight: the
+    /// input and the [out, in, 1, 1] weight are used as views, and the result is channels-last again.
+    /// </summary>
+    static Tensor Pointwise(Conv2d conv, Tensor input)
+    {
+        var (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3]);
+        using var nhwc = input.permute(0, 2, 3, 1);
+        using var rows = nhwc.view(batch * height * width, channels);
+        using var weight = conv.weight!.view(conv.out_channels, channels);
+        using var product = conv.bias is null ? rows.matmul(weight.t()) : addmm(conv.bias, rows, weight.t(), 1, 1);
+        using var image = product.view(batch, height, width, conv.out_channels);
+        return image.permute(0, 3, 1, 2);
     }
 
     static Tensor ChannelsLast(Conv2d conv, Tensor input)

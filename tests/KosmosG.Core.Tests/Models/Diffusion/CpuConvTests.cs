@@ -34,6 +34,24 @@ public class CpuConvTests
             what: $"{dtype}, stride {stride}, padding {padding}");
     }
 
+    [Theory]
+    [InlineData(1280, 1280, true)]  // SD's proj_in/proj_out at the 1280-channel level: the matrix-product path
+    [InlineData(2560, 1280, false)] // an up-path shortcut, no bias
+    [InlineData(640, 640, true)]    // below the threshold: oneDNN, same values
+    public void Bf16PointwiseConvolutionsOnChannelsLastMatchTheDirectConvolution(int inChannels, int outChannels, bool bias)
+    {
+        using var conv = nn.Conv2d(inChannels, outChannels, 1, bias: bias, dtype: ScalarType.Float32);
+        conv.to(ScalarType.BFloat16);
+        using var nhwc = randn([2, 6, 5, inChannels], ScalarType.Float32, generator: new Generator(7, CPU)).to(ScalarType.BFloat16);
+        using var input = nhwc.permute(0, 3, 1, 2);
+        using var mode = inference_mode();
+        using var expected = conv.call(input);
+        using var actual = CpuConv.Call(conv, input);
+        Assert.True(ConvWeightLayout.IsChannelsLast(actual), "the pointwise path returns channels-last activations");
+        // Both accumulate in float32 and round to bf16 (2^-8 relative) in a different summation order.
+        TensorAssert.Close(expected.to(ScalarType.Float32), actual.to(ScalarType.Float32), atol: 2e-2, rtol: 2e-2, what: $"1x1 {inChannels}->{outChannels}");
+    }
+
     [Fact]
     public void ChannelsLastWeightsKeepTheirValuesAndLoadByCopy()
     {
