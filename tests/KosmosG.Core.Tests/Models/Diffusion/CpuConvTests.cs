@@ -52,6 +52,23 @@ public class CpuConvTests
         TensorAssert.Close(expected.to(ScalarType.Float32), actual.to(ScalarType.Float32), atol: 2e-2, rtol: 2e-2, what: $"1x1 {inChannels}->{outChannels}");
     }
 
+    [Theory]
+    [InlineData(2, 2560, 1280, 4)] // SD's up-path shortcut at a 32x32 latent's 4x4 level
+    [InlineData(2, 1280, 1280, 4)] // a ControlNet zero convolution there
+    [InlineData(2, 320, 320, 7)]
+    [InlineData(1, 1280, 1280, 5)]
+    public void Float32PointwiseConvolutionsOnFewChannelsLastPositionsAreRight(int batch, int inChannels, int outChannels, int size)
+    {
+        // libtorch's own conv2d returned errors of ~1 at these shapes on channels-last input; float64 is the reference.
+        using var conv = nn.Conv2d(inChannels, outChannels, 1, dtype: ScalarType.Float32);
+        using var nhwc = randn([batch, size, size, inChannels], ScalarType.Float32, generator: new Generator(9, CPU));
+        using var input = nhwc.permute(0, 3, 1, 2);
+        using var mode = inference_mode();
+        using var expected = nn.functional.conv2d(input.to(ScalarType.Float64), conv.weight!.to(ScalarType.Float64), conv.bias!.to(ScalarType.Float64));
+        using var actual = CpuConv.Call(conv, input);
+        TensorAssert.Close(expected, actual, atol: 1e-4, rtol: 1e-4, what: $"fp32 1x1 {inChannels}->{outChannels} at {size}x{size}, batch {batch}");
+    }
+
     [Fact]
     public void ChannelsLastWeightsKeepTheirValuesAndLoadByCopy()
     {
