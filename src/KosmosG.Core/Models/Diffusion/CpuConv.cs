@@ -26,8 +26,10 @@ namespace KosmosG.Models.Diffusion;
 /// <item>float32 1x1 convolutions on channels-last input with few positions return wrong values (libtorch 2.10 CPU,
 /// AMD EPYC with AVX-512: max error ~1 on outputs of magnitude ~2.5 at batch 2 and 1x1 to 7x7 positions, 320-1280
 /// channels; batch 1 at 5x5/6x6; 8x8 and more, NCHW input and bf16 were right). SD's 2560->1280 shortcuts at a 32x32
-/// latent's 4x4 level and a ControlNet's 1x1 zero convolutions there are such calls. Up to 8x8 positions they run as the
-/// matrix product below, which is right and as fast or faster there (4x4: 2.2 against 3.1 ms at 1280 channels).</item>
+/// latent's 4x4 level and a ControlNet's 1x1 zero convolutions there are such calls. Up to 8x8 positions they run on an
+/// NCHW copy (a few KB there), so the module and its hooks still run; a single position, where NCHW and channels-last
+/// are the same strides and the convolution was wrong either way, runs as the matrix product below (unless a LoRA hooks
+/// the module).</item>
 /// <item>bf16 1x1 convolutions with 1 M weight elements and more (SD's 1280-channel proj_in/proj_out and the up path's
 /// shortcuts) ran 1.5-3.6x slower on oneDNN than as one matrix product of the channels-last view (CPU time, batch 2:
 /// 1280->1280 at 16x16/8x8/4x4 8.5/1.9/1.5 against 4.7/1.2/0.6 ms, 2560->1280 at 4x4 2.9 against 0.8 ms).</item>
@@ -41,7 +43,12 @@ internal static class CpuConv
     {
         if (input.device_type != DeviceType.CPU) return conv.call(input);
         if (conv.kernel_size.All(k => k == 1))
-            return IsLargeBf16PointwiseOnChannelsLast(conv, input) || IsSmallFloat32PointwiseOnChannelsLast(conv, input) ? Pointwise(conv, input) : conv.call(input);
+        {
+            if (IsLargeBf16PointwiseOnChannelsLast(conv, input)) return Pointwise(conv, input);
+            if (IsSmallFloat32PointwiseOnChannelsLast(conv, input))
+                return input.shape[2] * input.shape[3] == 1 && !LoraScope.IsPatched(conv) ? Pointwise(conv, input) : OnNchwCopy(conv, input);
+            return conv.call(input);
+        }
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
         if ((input.dtype is ScalarType.Float32 or ScalarType.BFloat16) && conv.weight!.numel() >= LargeWeightElements && conv.groups == 1
             && !is_grad_enabled() && !LoraScope.IsPatched(conv)) // im2col skips Module.call, so it would skip a LoRA's hook
@@ -60,8 +67,16 @@ internal static class CpuConv
 
     static bool IsSmallFloat32PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
         input.dtype == ScalarType.Float32 && input.shape[2] * input.shape[3] <= SmallPointwisePositions && conv.groups == 1
-        && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input)
-        && !LoraScope.IsPatched(conv);
+        && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input);
+
+    /// <summary>The convolution itself (so its hooks, a LoRA's included, still run) on an NCHW copy, returned channels-last.</summary>
+    static Tensor OnNchwCopy(Conv2d conv, Tensor input)
+    {
+        using var nchw = input.contiguous();
+        using var output = conv.call(nchw);
+        using var nhwc = output.permute(0, 2, 3, 1).contiguous();
+        return nhwc.permute(0, 3, 1, 2);
+    }
 
     /// <summary>
     /// A 1x1 convolution on channels-last activations is a matrix product of the [B*H*W, C] view with the weight: the

@@ -57,6 +57,7 @@ public class CpuConvTests
     [InlineData(2, 1280, 1280, 4)] // a ControlNet zero convolution there
     [InlineData(2, 320, 320, 7)]
     [InlineData(1, 1280, 1280, 5)]
+    [InlineData(2, 640, 640, 1)]   // one position: the matrix product
     public void Float32PointwiseConvolutionsOnFewChannelsLastPositionsAreRight(int batch, int inChannels, int outChannels, int size)
     {
         // libtorch's own conv2d returned errors of ~1 at these shapes on channels-last input; float64 is the reference.
@@ -66,6 +67,7 @@ public class CpuConvTests
         using var mode = inference_mode();
         using var expected = nn.functional.conv2d(input.to(ScalarType.Float64), conv.weight!.to(ScalarType.Float64), conv.bias!.to(ScalarType.Float64));
         using var actual = CpuConv.Call(conv, input);
+        Assert.True(ConvWeightLayout.IsChannelsLast(actual), "channels-last in, channels-last out");
         TensorAssert.Close(expected, actual, atol: 1e-4, rtol: 1e-4, what: $"fp32 1x1 {inChannels}->{outChannels} at {size}x{size}, batch {batch}");
     }
 
