@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace KosmosG.Models.Diffusion;
 
 /// <summary>
-/// diffusers Attention with its scaled-dot-product processor: multi-head attention of the query sequence over
+/// diffusers Attention with its scaled-dot-product processor (long bf16/fp16 self-attention as blocked matrix
+/// products, <see cref="BlockedAttention"/>): multi-head attention of the query sequence over
 /// itself or over encoder states (cross-attention), scale 1/sqrt(head size). 4-D [B, C, H, W] input is treated
 /// as an H*W sequence and returned in the same shape; the VAE variant adds a GroupNorm in front and the
 /// residual connection.
@@ -62,7 +63,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         var batch = x.shape[0];
         var context = encoderHiddenStates ?? x;
         Tensor Heads(Tensor t) => t.view(batch, -1, _heads, t.shape[^1] / _heads).transpose(1, 2);
-        var attended = nn.functional.scaled_dot_product_attention(Heads(to_q.call(x)), Heads(to_k.call(context)), Heads(to_v.call(context)));
+        var (q, k, v) = (Heads(to_q.call(x)), Heads(to_k.call(context)), Heads(to_v.call(context)));
+        var attended = BlockedAttention.Applies(q, k) ? BlockedAttention.Compute(q, k, v) : nn.functional.scaled_dot_product_attention(q, k, v);
         var output = to_out[0].call(attended.transpose(1, 2).flatten(2));
 
         if (spatial is not null) output = output.transpose(1, 2).reshape(spatial);

@@ -112,8 +112,8 @@ public sealed class ControlNetModel : nn.Module
         }
         h = mid_block.call(h, emb, encoderHiddenStates);
 
-        var down = skips.Select((s, i) => controlnet_down_blocks[i].call(s)).ToList();
-        var mid = controlnet_mid_block.call(h);
+        var down = skips.Select((s, i) => CpuConv.Call(controlnet_down_blocks[i], s)).ToList();
+        var mid = CpuConv.Call(controlnet_mid_block, h);
         if (guessMode)
         {
             // diffusers: torch.logspace(-1, 0, n + 1) * conditioning_scale, in float32.

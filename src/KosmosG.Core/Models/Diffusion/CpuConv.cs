@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace KosmosG.Models.Diffusion;
 
 /// <summary>
-/// Works around two libtorch 2.10 CPU convolution problems measured on this machine kind; everything else calls the
+/// Works around libtorch 2.10 CPU convolution problems measured on this machine kind; everything else calls the
 /// convolution directly.
 /// <list type="bullet">
 /// <item>bf16 conv2d on NCHW input with a kernel larger than 1x1 and an output channel count that is not a multiple of
@@ -23,6 +23,16 @@ namespace KosmosG.Models.Diffusion;
 /// on an AMD EPYC (AVX-512 BF16), batch 2: 2560->1280 at 8x8 28-38 ms against 250 ms; 1280->1280 at 4x4/8x8/16x16
 /// 4-7/12-14/43-51 ms against 11-123/15-25/53-56 ms (oneDNN's lower figures only when the copy reused heap memory);
 /// 640 channels at 32x32 even, 320 at 64x64 3.5x slower, so smaller weights stay on oneDNN.</item>
+/// <item>float32 1x1 convolutions on channels-last input with few positions return wrong values (libtorch 2.10 CPU,
+/// AMD EPYC with AVX-512: max error ~1 on outputs of magnitude ~2.5 at batch 2 and 1x1 to 7x7 positions, 320-1280
+/// channels; batch 1 at 5x5/6x6; 8x8 and more, NCHW input and bf16 were right). SD's 2560->1280 shortcuts at a 32x32
+/// latent's 4x4 level and a ControlNet's 1x1 zero convolutions there are such calls. Up to 8x8 positions they run on an
+/// NCHW copy (a few KB there), so the module and its hooks still run; a single position, where NCHW and channels-last
+/// are the same strides and the convolution was wrong either way, runs as the matrix product below (unless a LoRA hooks
+/// the module).</item>
+/// <item>bf16 1x1 convolutions with 1 M weight elements and more (SD's 1280-channel proj_in/proj_out and the up path's
+/// shortcuts) ran 1.5-3.6x slower on oneDNN than as one matrix product of the channels-last view (CPU time, batch 2:
+/// 1280->1280 at 16x16/8x8/4x4 8.5/1.9/1.5 against 4.7/1.2/0.6 ms, 2560->1280 at 4x4 2.9 against 0.8 ms).</item>
 /// </list>
 /// </summary>
 internal static class CpuConv
@@ -31,12 +41,56 @@ internal static class CpuConv
 
     public static Tensor Call(Conv2d conv, Tensor input)
     {
-        if (input.device_type != DeviceType.CPU || conv.kernel_size.All(k => k == 1)) return conv.call(input);
+        if (input.device_type != DeviceType.CPU) return conv.call(input);
+        if (conv.kernel_size.All(k => k == 1))
+        {
+            if (IsLargeBf16PointwiseOnChannelsLast(conv, input)) return Pointwise(conv, input);
+            if (IsSmallFloat32PointwiseOnChannelsLast(conv, input))
+                return input.shape[2] * input.shape[3] == 1 && !LoraScope.IsPatched(conv) ? Pointwise(conv, input) : OnNchwCopy(conv, input);
+            return conv.call(input);
+        }
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
         if ((input.dtype is ScalarType.Float32 or ScalarType.BFloat16) && conv.weight!.numel() >= LargeWeightElements && conv.groups == 1
             && !is_grad_enabled() && !LoraScope.IsPatched(conv)) // im2col skips Module.call, so it would skip a LoRA's hook
             return Im2Col(conv, input);
         return conv.call(input);
+    }
+
+    const long LargePointwiseWeightElements = 1L << 20; // 1920x640 and up; at 960x320 oneDNN was 2x faster
+
+    static bool IsLargeBf16PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
+        input.dtype == ScalarType.BFloat16 && conv.weight!.numel() >= LargePointwiseWeightElements && conv.groups == 1
+        && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input)
+        && !is_grad_enabled() && !LoraScope.IsPatched(conv);
+
+    const long SmallPointwisePositions = 8 * 8;
+
+    static bool IsSmallFloat32PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
+        input.dtype == ScalarType.Float32 && input.shape[2] * input.shape[3] <= SmallPointwisePositions && conv.groups == 1
+        && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input);
+
+    /// <summary>The convolution itself (so its hooks, a LoRA's included, still run) on an NCHW copy, returned channels-last.</summary>
+    static Tensor OnNchwCopy(Conv2d conv, Tensor input)
+    {
+        using var nchw = input.contiguous();
+        using var output = conv.call(nchw);
+        using var nhwc = output.permute(0, 2, 3, 1).contiguous();
+        return nhwc.permute(0, 3, 1, 2);
+    }
+
+    /// <summary>
+    /// A 1x1 convolution on channels-last activations is a matrix product of the [B*H*W, C] view with the weight: the
+    /// input and the [out, in, 1, 1] weight are used as views, and the result is channels-last again.
+    /// </summary>
+    static Tensor Pointwise(Conv2d conv, Tensor input)
+    {
+        var (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3]);
+        using var nhwc = input.permute(0, 2, 3, 1);
+        using var rows = nhwc.view(batch * height * width, channels);
+        using var weight = conv.weight!.view(conv.out_channels, channels);
+        using var product = conv.bias is null ? rows.matmul(weight.t()) : addmm(conv.bias, rows, weight.t(), 1, 1);
+        using var image = product.view(batch, height, width, conv.out_channels);
+        return image.permute(0, 3, 1, 2);
     }
 
     static Tensor ChannelsLast(Conv2d conv, Tensor input)

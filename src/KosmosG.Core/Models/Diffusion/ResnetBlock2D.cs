@@ -52,7 +52,7 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
         }
         if (conv_shortcut is not null)
         {
-            using var shortcut = conv_shortcut.call(input);
+            using var shortcut = CpuConv.Call(conv_shortcut, input);
             h = Residual.Add(h, shortcut);
         }
         else h = Residual.Add(h, input);

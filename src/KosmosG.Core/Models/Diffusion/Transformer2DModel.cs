@@ -56,7 +56,7 @@ public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
             }
             else
             {
-                using var projected = proj_in.call(normed);
+                using var projected = CpuConv.Call((Conv2d)proj_in, normed);
                 sequence = ToSequence(projected);
             }
         }
@@ -77,7 +77,7 @@ public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
             else
             {
                 using var image = ToImage(sequence);
-                output = proj_out.call(image);
+                output = CpuConv.Call((Conv2d)proj_out, image);
             }
         }
         return Residual.Add(output, hiddenStates);

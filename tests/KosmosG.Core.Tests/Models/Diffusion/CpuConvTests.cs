@@ -34,6 +34,43 @@ public class CpuConvTests
             what: $"{dtype}, stride {stride}, padding {padding}");
     }
 
+    [Theory]
+    [InlineData(1280, 1280, true)]  // SD's proj_in/proj_out at the 1280-channel level: the matrix-product path
+    [InlineData(2560, 1280, false)] // an up-path shortcut, no bias
+    [InlineData(640, 640, true)]    // below the threshold: oneDNN, same values
+    public void Bf16PointwiseConvolutionsOnChannelsLastMatchTheDirectConvolution(int inChannels, int outChannels, bool bias)
+    {
+        using var conv = nn.Conv2d(inChannels, outChannels, 1, bias: bias, dtype: ScalarType.Float32);
+        conv.to(ScalarType.BFloat16);
+        using var nhwc = randn([2, 6, 5, inChannels], ScalarType.Float32, generator: new Generator(7, CPU)).to(ScalarType.BFloat16);
+        using var input = nhwc.permute(0, 3, 1, 2);
+        using var mode = inference_mode();
+        using var expected = conv.call(input);
+        using var actual = CpuConv.Call(conv, input);
+        Assert.True(ConvWeightLayout.IsChannelsLast(actual), "the pointwise path returns channels-last activations");
+        // Both accumulate in float32 and round to bf16 (2^-8 relative) in a different summation order.
+        TensorAssert.Close(expected.to(ScalarType.Float32), actual.to(ScalarType.Float32), atol: 2e-2, rtol: 2e-2, what: $"1x1 {inChannels}->{outChannels}");
+    }
+
+    [Theory]
+    [InlineData(2, 2560, 1280, 4)] // SD's up-path shortcut at a 32x32 latent's 4x4 level
+    [InlineData(2, 1280, 1280, 4)] // a ControlNet zero convolution there
+    [InlineData(2, 320, 320, 7)]
+    [InlineData(1, 1280, 1280, 5)]
+    [InlineData(2, 640, 640, 1)]   // one position: the matrix product
+    public void Float32PointwiseConvolutionsOnFewChannelsLastPositionsAreRight(int batch, int inChannels, int outChannels, int size)
+    {
+        // libtorch's own conv2d returned errors of ~1 at these shapes on channels-last input; float64 is the reference.
+        using var conv = nn.Conv2d(inChannels, outChannels, 1, dtype: ScalarType.Float32);
+        using var nhwc = randn([batch, size, size, inChannels], ScalarType.Float32, generator: new Generator(9, CPU));
+        using var input = nhwc.permute(0, 3, 1, 2);
+        using var mode = inference_mode();
+        using var expected = nn.functional.conv2d(input.to(ScalarType.Float64), conv.weight!.to(ScalarType.Float64), conv.bias!.to(ScalarType.Float64));
+        using var actual = CpuConv.Call(conv, input);
+        Assert.True(ConvWeightLayout.IsChannelsLast(actual), "channels-last in, channels-last out");
+        TensorAssert.Close(expected, actual, atol: 1e-4, rtol: 1e-4, what: $"fp32 1x1 {inChannels}->{outChannels} at {size}x{size}, batch {batch}");
+    }
+
     [Fact]
     public void ChannelsLastWeightsKeepTheirValuesAndLoadByCopy()
     {

@@ -140,6 +140,21 @@ public sealed class KosmosGModelShapeTests : IDisposable
         for (var i = 0; i < 4; i++) TensorAssert.Close(cond[i % 2], condition[4 + i], 1e-6, 0, $"row {4 + i} (cond {i % 2})");
     }
 
+    [Theory]
+    [InlineData(false)] // <s>: the first position of the prompt rows
+    [InlineData(true)]  // a negative prompt that opens the second row ("cd" of "cdIa")
+    public void UnconditionalBranchFromAPromptPrefixEqualsItsOwnPass(bool negativePrompt)
+    {
+        // EncodeCondition takes the unconditional MLLM states from the prompt row it opens (the MLLM is causal);
+        // EncodeUnconditional runs them on their own. Same maths; float32 rounding of different row counts only.
+        var (tokens, mask) = Batch(Prompt("Iab"), Prompt("cdIa"));
+        var pixels = Pixels(2);
+        var negative = negativePrompt ? tensor(new[] { KosmosGModel.BosTokenId, 5 + 'c' % 30, 5 + 'd' % 30 }).reshape(1, 3) : null;
+        var condition = _model.EncodeCondition(tokens, mask, pixels, negative, imagesPerPrompt: 1);
+        var uncond = _model.EncodeUnconditional(negative);
+        for (var i = 0; i < 2; i++) TensorAssert.Close(uncond[0], condition[i], 1e-5, 0, $"row {i} (uncond)");
+    }
+
     [Fact]
     public void SavedStateDictReloadsByNameToIdenticalOutputs()
     {
