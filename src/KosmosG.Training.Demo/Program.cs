@@ -7,15 +7,16 @@ const string Usage = """
     kosmosg-train-demo: train the demo model from nothing on the shapes world (docs: README "Demo model")
 
     usage: kosmosg-train-demo [--out DIR] [--work DIR] [--configs DIR] [--quick] [--threads N]
-           kosmosg-train-demo --adapters canny|large|both [--out DIR] [--work DIR] [--threads N]
+           kosmosg-train-demo --adapters decoder|canny|large|all [--out DIR] [--work DIR] [--threads N]
 
       --out DIR       the model folder to write (default models/demo)
       --work DIR      data, stage outputs and checkpoints (default work/demo); a stopped build continues from here
       --configs DIR   model sizes per component (default configs/demo)
       --quick         a few steps per stage (checks the recipe end to end in a minute; the model is not useful)
       --threads N     intra-op threads (default: all cores)
-      --adapters WHICH  instead of the model: train the demo ControlNet canny and/or LoRA large against the model in --out
-                      (written to its controlnets/canny/ and loras/large.safetensors; work folder default work/demo-adapters)
+      --adapters WHICH  instead of the model: fine-tune the VAE decoder of the model in --out to shapes at any place and
+                      size, and/or train the demo ControlNet canny and LoRA large against it (written to its sd/vae/,
+                      controlnets/canny/ and loras/large.safetensors; work folder default work/demo-adapters)
     """;
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -40,11 +41,11 @@ return ConsoleCommand.Run(Usage, () =>
         if (cl.String("--threads") is not null) TorchSharp.torch.set_num_threads(cl.Int("--threads", 1, min: 1));
         if (cl.String("--adapters") is not null)
         {
-            var which = cl.Choice("--adapters", "both", "canny", "large", "both");
+            var which = cl.Choice("--adapters", "all", "decoder", "canny", "large", "all");
             var adapters = new DemoAdapters(cl.String("--out") ?? "models/demo", cl.String("--work") ?? "work/demo-adapters", Console.Out);
-            foreach (var (name, build) in new (string, Func<CancellationToken, string>)[] { ("canny", adapters.BuildCanny), ("large", adapters.BuildLarge) })
+            foreach (var (name, build) in new (string, Func<CancellationToken, string>)[] { ("decoder", adapters.BuildDecoder), ("canny", adapters.BuildCanny), ("large", adapters.BuildLarge) })
             {
-                if (which != "both" && which != name) continue;
+                if (which != "all" && which != name) continue;
                 var began = DateTime.UtcNow;
                 // Like the model build: a libtorch error (TorchSharp's Scalar race) reruns the run from its last checkpoint.
                 var written = NativeErrorRetry.Run(() => build(cancel.Token), NativeErrorRetry.DefaultAttempts, Console.Out, cancel.Token);

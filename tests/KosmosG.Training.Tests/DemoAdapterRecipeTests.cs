@@ -1,6 +1,7 @@
 using KosmosG.Imaging;
 using KosmosG.Training.Checkpoints;
 using KosmosG.Training.Demo;
+using KosmosG.Training.StandIn;
 using KosmosG.Weights;
 using static TorchSharp.torch;
 
@@ -76,6 +77,39 @@ public sealed class DemoAdapterRecipeTests : IDisposable
         Assert.Contains($"resumed from {Path.Combine(work, "large", "step-0000002")}", rerun);
         Assert.Contains($"resumed from {Path.Combine(work, "large-2", "step-0000001")}", rerun);
         Assert.Equal(shipped, File.ReadAllBytes(written));
+    }
+
+    [Fact]
+    public void TheDecoderStepChangesOnlyTheDecoderAndRunsOncePerModel()
+    {
+        var model = Path.Combine(_dir, "demo");
+        CheckpointStore.CopyDirectory(DemoModelDir(), model);
+        var vae = Path.Combine(model, "sd", "vae", "diffusion_pytorch_model.safetensors");
+        var before = SafeTensorsFile.LoadAll(vae);
+        var log = new StringWriter();
+        DemoAdapters Recipe(string work) => new(model, Path.Combine(_dir, work), log)
+        {
+            Decoder = new() { Steps = 2, BatchSize = 2, LearningRate = 1e-3, WarmupSteps = 0, DecoderOnly = true },
+            DecoderImages = 6,
+        };
+
+        Assert.Equal(Path.Combine(model, "sd", "vae"), Recipe("work").BuildDecoder(CancellationToken.None));
+
+        using (var written = SafeTensorsFile.Open(vae))
+        {
+            Assert.Equal("2 steps on 6 images", written.Metadata[DemoAdapters.DecoderMarker]);
+            Assert.Equal(before.Keys.Order(), written.Tensors.Keys.Order());
+            Assert.All(written.Tensors.Values, t => Assert.Equal("F16", t.DType));
+            // The encoder (the latent space the U-Net, ControlNet and LoRA were trained in) is the shipped one bit for bit.
+            Assert.All(before.Keys.Where(k => !VaeTraining.IsDecoder(k)), k => Assert.True(before[k].allclose(written.Read(k), rtol: 0, atol: 0), k));
+            Assert.Contains(before.Keys.Where(VaeTraining.IsDecoder), k => !before[k].allclose(written.Read(k), rtol: 0, atol: 0));
+        }
+        // Another work folder, the same model: its decoder is not fine-tuned twice.
+        var shipped = File.ReadAllBytes(vae);
+        Recipe("work-2").BuildDecoder(CancellationToken.None);
+        Assert.Contains("was already fine-tuned by this step", log.ToString());
+        Assert.Equal(shipped, File.ReadAllBytes(vae));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "work-2", "decoder")));
     }
 
     public void Dispose()
