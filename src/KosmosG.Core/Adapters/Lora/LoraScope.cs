@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using KosmosG.Pipelines;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -16,9 +15,6 @@ public sealed record ScaledLora(LoraFile File, double Scale);
 /// </summary>
 public sealed class LoraScope : IDisposable
 {
-    // CpuConv's im2col fast path bypasses Module.call (and so the hooks): it checks here first.
-    static readonly ConcurrentDictionary<nn.Module, int> Patched = new(ReferenceEqualityComparer.Instance);
-
     readonly List<Action> _remove = [];
     readonly List<Tensor> _tensors = [];
 
@@ -26,8 +22,6 @@ public sealed class LoraScope : IDisposable
 
     /// <summary>Warnings for the response (e.g. text-encoder weights a KOSMOS-G model has no use for).</summary>
     public IReadOnlyList<string> Warnings { get; private set; } = [];
-
-    internal static bool IsPatched(nn.Module module) => Patched.ContainsKey(module);
 
     /// <param name="textEncoder">The CLIP text encoder, or null when the model has none (KOSMOS-G): its entries are then skipped with a warning.</param>
     /// <exception cref="GenerationRequestException">An entry fits no layer of the model (field "loras").</exception>
@@ -113,11 +107,6 @@ public sealed class LoraScope : IDisposable
 
     void Hook(nn.Module layer, List<(Tensor Down, Tensor Up, double Factor)> parts)
     {
-        Patched.AddOrUpdate(layer, 1, (_, n) => n + 1);
-        _remove.Add(() =>
-        {
-            if (Patched.AddOrUpdate(layer, 0, (_, n) => n - 1) <= 0) Patched.TryRemove(layer, out _);
-        });
         switch (layer)
         {
             case Linear linear:

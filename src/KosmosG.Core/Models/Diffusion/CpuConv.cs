@@ -1,4 +1,3 @@
-using KosmosG.Adapters.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,13 +22,14 @@ namespace KosmosG.Models.Diffusion;
 /// on an AMD EPYC (AVX-512 BF16), batch 2: 2560->1280 at 8x8 28-38 ms against 250 ms; 1280->1280 at 4x4/8x8/16x16
 /// 4-7/12-14/43-51 ms against 11-123/15-25/53-56 ms (oneDNN's lower figures only when the copy reused heap memory);
 /// 640 channels at 32x32 even, 320 at 64x64 3.5x slower, so smaller weights stay on oneDNN.</item>
-/// <item>float32 1x1 convolutions on channels-last input with few positions return wrong values (libtorch 2.10 CPU,
-/// AMD EPYC with AVX-512: max error ~1 on outputs of magnitude ~2.5 at batch 2 and 1x1 to 7x7 positions, 320-1280
-/// channels; batch 1 at 5x5/6x6; 8x8 and more, NCHW input and bf16 were right). SD's 2560->1280 shortcuts at a 32x32
-/// latent's 4x4 level and a ControlNet's 1x1 zero convolutions there are such calls. Up to 8x8 positions they run on an
-/// NCHW copy (a few KB there), so the module and its hooks still run; a single position, where NCHW and channels-last
-/// are the same strides and the convolution was wrong either way, runs as the matrix product below (unless a LoRA hooks
-/// the module).</item>
+/// <item>float32 1x1 convolutions on channels-last input return wrong values at some shapes (libtorch 2.10 CPU, AMD EPYC
+/// with AVX-512: max error ~1 on outputs of magnitude ~2.5). First seen at few positions (batch 2 at 1x1 to 7x7 with
+/// 320-1280 channels: SD's 2560->1280 shortcuts at a 32x32 latent's 4x4 level, a ControlNet's zero convolutions there),
+/// then at the real-size U-Net's 640->1280 shortcut at a 64x64 latent's 16x16 level (1.4 of 3.1), which made a whole
+/// fp32 512x512 step 1% off; outside SD, 1x1 convolutions of 512 positions 320->5120 and 4096 positions 320->2560 too,
+/// with no rule in the shapes. NCHW input and bf16 were right at every shape tried. So every float32 1x1 convolution on
+/// channels-last input runs as the matrix product below (MKL's sgemm; ~4% of an fp32 step's work), or, when the module
+/// has hooks (a LoRA's, a profiler's), as the convolution itself on an NCHW copy.</item>
 /// <item>bf16 1x1 convolutions with 1 M weight elements and more (SD's 1280-channel proj_in/proj_out and the up path's
 /// shortcuts) ran 1.5-3.6x slower on oneDNN than as one matrix product of the channels-last view (CPU time, batch 2:
 /// 1280->1280 at 16x16/8x8/4x4 8.5/1.9/1.5 against 4.7/1.2/0.6 ms, 2560->1280 at 4x4 2.9 against 0.8 ms).</item>
@@ -45,13 +45,12 @@ internal static class CpuConv
         if (conv.kernel_size.All(k => k == 1))
         {
             if (IsLargeBf16PointwiseOnChannelsLast(conv, input)) return Pointwise(conv, input);
-            if (IsSmallFloat32PointwiseOnChannelsLast(conv, input))
-                return input.shape[2] * input.shape[3] == 1 && !LoraScope.IsPatched(conv) ? Pointwise(conv, input) : OnNchwCopy(conv, input);
+            if (IsFloat32PointwiseOnChannelsLast(conv, input)) return ForwardHooks.Any(conv) ? OnNchwCopy(conv, input) : Pointwise(conv, input);
             return conv.call(input);
         }
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
         if ((input.dtype is ScalarType.Float32 or ScalarType.BFloat16) && conv.weight!.numel() >= LargeWeightElements && conv.groups == 1
-            && !is_grad_enabled() && !LoraScope.IsPatched(conv)) // im2col skips Module.call, so it would skip a LoRA's hook
+            && !is_grad_enabled() && !ForwardHooks.Any(conv)) // im2col skips Module.call, so it would skip the module's hooks
             return Im2Col(conv, input);
         return conv.call(input);
     }
@@ -61,12 +60,10 @@ internal static class CpuConv
     static bool IsLargeBf16PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
         input.dtype == ScalarType.BFloat16 && conv.weight!.numel() >= LargePointwiseWeightElements && conv.groups == 1
         && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input)
-        && !is_grad_enabled() && !LoraScope.IsPatched(conv);
+        && !is_grad_enabled() && !ForwardHooks.Any(conv);
 
-    const long SmallPointwisePositions = 8 * 8;
-
-    static bool IsSmallFloat32PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
-        input.dtype == ScalarType.Float32 && input.shape[2] * input.shape[3] <= SmallPointwisePositions && conv.groups == 1
+    static bool IsFloat32PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
+        input.dtype == ScalarType.Float32 && conv.groups == 1
         && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input);
 
     /// <summary>The convolution itself (so its hooks, a LoRA's included, still run) on an NCHW copy, returned channels-last.</summary>
