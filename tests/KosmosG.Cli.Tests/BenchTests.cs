@@ -28,6 +28,20 @@ public class BenchTests
         Assert.Contains(shapes, s => s.Groups[3].Value == peak.Groups[1].Value && s.Value.Contains(peak.Groups[2].Value));
     }
 
+    [Theory]
+    [InlineData("fp32", 1e-4)]
+    [InlineData("bf16", 5e-2)]
+    public void UnetVerifyComparesTheStepWithFloat64(string dtype, double bound)
+    {
+        var (code, output, error) = CliRunner.Run("bench", "unet", "--config", Tiny("unet"), "--latent", "8", "--runs", "1", "--warmup", "0", "--dtype", dtype, "--verify");
+        Assert.True(code == 0, error + output);
+        var verify = Regex.Match(output, @"^verify: relative L2 error (\S+) against float64 .+: ok$", RegexOptions.Multiline);
+        Assert.True(verify.Success, output);
+        var relative = double.Parse(verify.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(relative, 0, bound);
+        if (dtype == "bf16") Assert.True(relative > 1e-5, $"bf16 rounds its activations, so it cannot match float64 exactly: {relative}");
+    }
+
     [Fact]
     public void UnetPrintsItsShareOfPeakAndAProfileByBlockType()
     {

@@ -13,7 +13,7 @@ public static class BenchCommand
 {
     public const string Usage =
         "kosmosg bench unet (--model DIR | --config unet/config.json) [--latent N] [--batch B] [--dtype fp32|bf16|fp16]\n" +
-        "                   [--runs N] [--warmup N] [--threads N] [--device cpu|cuda:N] [--profile]\n" +
+        "                   [--runs N] [--warmup N] [--threads N] [--device cpu|cuda:N] [--profile] [--verify]\n" +
         "                   [--controlnet DIR|FILE|random] [--lora FILE[:SCALE]|random:RANK]";
 
     public static int Run(IReadOnlyList<string> args) => (args.Count > 0 ? args[0] : "") switch
@@ -30,7 +30,7 @@ public static class BenchCommand
 
     static int RunUnet(IReadOnlyList<string> args)
     {
-        var a = new ArgParser(args, ["--model", "--config", "--latent", "--batch", "--dtype", "--runs", "--warmup", "--threads", "--device", "--controlnet", "--lora"], ["--profile"]);
+        var a = new ArgParser(args, ["--model", "--config", "--latent", "--batch", "--dtype", "--runs", "--warmup", "--threads", "--device", "--controlnet", "--lora"], ["--profile", "--verify"]);
         var compute = ComputeOptions.Parse(a.String("--device") ?? "cpu", a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32");
         var batch = a.Int("--batch", 1, 64) ?? 2;
         var runs = a.Int("--runs", 1, 1000) ?? 3;
@@ -52,6 +52,7 @@ public static class BenchCommand
 
         Console.WriteLine($"unet: {parameters:N0} parameters, latent {latent}x{latent}, batch {batch}, {compute.DTypeName} on {compute.Device}, {get_num_threads()} threads");
         BenchSupport.Report(a, "step", times, warmup, flops, peak, unet, Step);
+        if (a.Has("--verify") && !Verify(unet, sample, timestep, context)) return 1;
 
         // Adapter costs as ratios to the plain step measured in this same run (timings here are shared-CPU noisy).
         if (a.String("--controlnet") is { } controlnetArg)
@@ -75,6 +76,27 @@ public static class BenchCommand
             Console.WriteLine($"lora ({lora.Modules.Count} layers, rank {string.Join("/", lora.Modules.Select(m => m.Rank).Distinct())}, unfused): step median {withLora.Median * 1000:F1} ms -> {Percent(withLora, times)} per step over the plain U-Net");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The step once more in float64 on the CPU with the same weights and inputs. libtorch's CPU kernels have returned
+    /// wrong values at some shapes on some CPUs (README Performance, session 10), and the speed of a wrong step means
+    /// nothing. Bounds: float32 agrees to ~1e-6; bf16/fp16 round every activation (2^-8 / 2^-11 relative).
+    /// </summary>
+    static bool Verify(UNet2DConditionModel unet, Tensor sample, Tensor timestep, Tensor context)
+    {
+        var float64 = new ComputeOptions(CPU, ScalarType.Float64);
+        using var reference = RandomModels.Unet(unet.Config, float64);
+        reference.load_state_dict(unet.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float64, CPU)));
+        using var scope = NewDisposeScope();
+        var actual = unet.call(sample, timestep, context).to(ScalarType.Float64, CPU);
+        var expected = reference.call(sample.to(ScalarType.Float64, CPU), timestep.cpu(), context.to(ScalarType.Float64, CPU));
+        var relative = ((actual - expected).norm() / expected.norm()).item<double>();
+        var bound = sample.dtype == ScalarType.Float32 ? 1e-4 : 5e-2;
+        var verdict = relative <= bound ? "ok" : "WRONG: this libtorch computes the step wrongly on this machine";
+        Console.WriteLine($"verify: relative L2 error {relative:G3} against float64 with the same weights and inputs (max |error| " +
+            $"{(actual - expected).abs().max().item<double>():G3} on outputs up to {expected.abs().max().item<double>():G3}; bound {bound:G1}): {verdict}");
+        return relative <= bound;
     }
 
     /// <summary>Extra time over the plain step, by wall clock and by CPU time (the CPU figure holds on a shared machine).</summary>
