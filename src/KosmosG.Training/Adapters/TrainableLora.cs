@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using KosmosG.Models.Diffusion;
 using KosmosG.Training.Optimization;
 using KosmosG.Weights;
 using TorchSharp;
@@ -38,7 +39,7 @@ public sealed class TrainableLora : IDisposable
                 case Conv2d conv when convs && LoraTargets.IsBlockConv(path):
                     var (cd, cu) = Create(path, [rank, conv.in_channels, conv.kernel_size[0], conv.kernel_size[1]], [conv.out_channels, rank, 1, 1], conv.weight!, generator);
                     var convHook = conv.register_forward_hook((_, input, output) =>
-                        output + nn.functional.conv2d(nn.functional.conv2d(input, cd, strides: conv.stride, padding: conv.padding, dilation: conv.dilation), cu) * factor);
+                        output + PointwiseConv.Apply(nn.functional.conv2d(input, cd, strides: conv.stride, padding: conv.padding, dilation: conv.dilation), cu) * factor);
                     _remove.Add(convHook.remove);
                     break;
             }

@@ -142,7 +142,7 @@ public class LoraTests(ITestOutputHelper output)
         Assert.Contains("'lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight' has shape [32, 2], which does not fit rank 4", error.Message);
     }
 
-    /// <summary>Patched layers leave the CPU convolution's fast paths (they bypass hooks) only while a scope holds them.</summary>
+    /// <summary>A scope's hooks are on its layers only while it is alive; two scopes on one layer add up and leave one by one.</summary>
     [Fact]
     public void LayersAreHookedOnlyWhileAScopeHoldsThem()
     {

@@ -1,3 +1,4 @@
+using KosmosG.Models.Diffusion;
 using KosmosG.Pipelines;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -128,7 +129,7 @@ public sealed class LoraScope : IDisposable
                     foreach (var (down, up, factor) in parts)
                     {
                         using var h = nn.functional.conv2d(input, down, strides: conv.stride, padding: conv.padding, dilation: conv.dilation);
-                        using var delta = nn.functional.conv2d(h, up);
+                        using var delta = PointwiseConv.Apply(h, up); // libtorch's 1x1 conv2d is wrong here in fp32
                         output.add_(delta, factor);
                     }
                     return output;

@@ -6,7 +6,7 @@ namespace KosmosG.Models.Diffusion;
 
 /// <summary>
 /// Works around libtorch 2.10 CPU convolution problems measured on this machine kind; everything else calls the
-/// convolution directly.
+/// convolution directly. Whichever path a call takes, the module's forward hooks (a LoRA's, a profiler's) run around it.
 /// <list type="bullet">
 /// <item>bf16 conv2d on NCHW input with a kernel larger than 1x1 and an output channel count that is not a multiple of
 /// 16 returns wrong values (5-65% relative error; e.g. SD's U-Net conv_out 320->4 and VAE conv_out 128->3). The
@@ -28,8 +28,7 @@ namespace KosmosG.Models.Diffusion;
 /// then at the real-size U-Net's 640->1280 shortcut at a 64x64 latent's 16x16 level (1.4 of 3.1), which made a whole
 /// fp32 512x512 step 1% off; outside SD, 1x1 convolutions of 512 positions 320->5120 and 4096 positions 320->2560 too,
 /// with no rule in the shapes. NCHW input and bf16 were right at every shape tried. So every float32 1x1 convolution on
-/// channels-last input runs as the matrix product below (MKL's sgemm; ~4% of an fp32 step's work), or, when the module
-/// has hooks (a LoRA's, a profiler's), as the convolution itself on an NCHW copy.</item>
+/// channels-last input runs as a matrix product (PointwiseConv, MKL's sgemm; ~4% of an fp32 step's work).</item>
 /// <item>bf16 1x1 convolutions with 1 M weight elements and more (SD's 1280-channel proj_in/proj_out and the up path's
 /// shortcuts) ran 1.5-3.6x slower on oneDNN than as one matrix product of the channels-last view (CPU time, batch 2:
 /// 1280->1280 at 16x16/8x8/4x4 8.5/1.9/1.5 against 4.7/1.2/0.6 ms, 2560->1280 at 4x4 2.9 against 0.8 ms).</item>
@@ -39,20 +38,19 @@ internal static class CpuConv
 {
     const long LargeWeightElements = 8L << 20; // 1280x640x3x3 (7.4 M) and smaller stay on oneDNN
 
-    public static Tensor Call(Conv2d conv, Tensor input)
+    public static Tensor Call(Conv2d conv, Tensor input) =>
+        input.device_type != DeviceType.CPU ? conv.call(input) : ForwardHooks.Call(conv, input, x => Forward(conv, x));
+
+    /// <summary>The convolution without its hooks (<see cref="Call"/> runs them around whichever path this takes).</summary>
+    static Tensor Forward(Conv2d conv, Tensor input)
     {
-        if (input.device_type != DeviceType.CPU) return conv.call(input);
         if (conv.kernel_size.All(k => k == 1))
-        {
-            if (IsLargeBf16PointwiseOnChannelsLast(conv, input)) return Pointwise(conv, input);
-            if (IsFloat32PointwiseOnChannelsLast(conv, input)) return ForwardHooks.Any(conv) ? OnNchwCopy(conv, input) : Pointwise(conv, input);
-            return conv.call(input);
-        }
+            return IsLargeBf16PointwiseOnChannelsLast(conv, input) || IsFloat32PointwiseOnChannelsLast(conv, input) ? PointwiseConv.Apply(input, conv.weight!, conv.bias) : conv.forward(input);
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
         if ((input.dtype is ScalarType.Float32 or ScalarType.BFloat16) && conv.weight!.numel() >= LargeWeightElements && conv.groups == 1
-            && !is_grad_enabled() && !ForwardHooks.Any(conv)) // im2col skips Module.call, so it would skip the module's hooks
+            && !is_grad_enabled())
             return Im2Col(conv, input);
-        return conv.call(input);
+        return conv.forward(input);
     }
 
     const long LargePointwiseWeightElements = 1L << 20; // 1920x640 and up; at 960x320 oneDNN was 2x faster
@@ -60,41 +58,17 @@ internal static class CpuConv
     static bool IsLargeBf16PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
         input.dtype == ScalarType.BFloat16 && conv.weight!.numel() >= LargePointwiseWeightElements && conv.groups == 1
         && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input)
-        && !is_grad_enabled() && !ForwardHooks.Any(conv);
+        && !is_grad_enabled();
 
     static bool IsFloat32PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
         input.dtype == ScalarType.Float32 && conv.groups == 1
         && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input);
 
-    /// <summary>The convolution itself (so its hooks, a LoRA's included, still run) on an NCHW copy, returned channels-last.</summary>
-    static Tensor OnNchwCopy(Conv2d conv, Tensor input)
-    {
-        using var nchw = input.contiguous();
-        using var output = conv.call(nchw);
-        using var nhwc = output.permute(0, 2, 3, 1).contiguous();
-        return nhwc.permute(0, 3, 1, 2);
-    }
-
-    /// <summary>
-    /// A 1x1 convolution on channels-last activations is a matrix product of the [B*H*W, C] view with the weight: the
-    /// input and the [out, in, 1, 1] weight are used as views, and the result is channels-last again.
-    /// </summary>
-    static Tensor Pointwise(Conv2d conv, Tensor input)
-    {
-        var (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3]);
-        using var nhwc = input.permute(0, 2, 3, 1);
-        using var rows = nhwc.view(batch * height * width, channels);
-        using var weight = conv.weight!.view(conv.out_channels, channels);
-        using var product = conv.bias is null ? rows.matmul(weight.t()) : addmm(conv.bias, rows, weight.t(), 1, 1);
-        using var image = product.view(batch, height, width, conv.out_channels);
-        return image.permute(0, 3, 1, 2);
-    }
-
     static Tensor ChannelsLast(Conv2d conv, Tensor input)
     {
         using var nhwc = input.permute(0, 2, 3, 1).contiguous();
         using var channelsLast = nhwc.permute(0, 3, 1, 2);
-        using var output = conv.call(channelsLast);
+        using var output = conv.forward(channelsLast);
         return output.contiguous();
     }
 

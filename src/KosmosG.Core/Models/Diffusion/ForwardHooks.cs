@@ -1,31 +1,46 @@
 using System.Collections;
 using System.Reflection;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace KosmosG.Models.Diffusion;
 
 /// <summary>
-/// Whether a module has forward hooks (a LoRA's, a trainer's, a profiler's or a work counter's). Faster paths that
-/// compute a layer without <c>Module.call</c> skip its hooks, so they take a hooked layer through <c>call</c>.
-/// TorchSharp keeps the hooks in private dictionaries of <c>HookableModule</c>; ForwardHooksTests fails if a TorchSharp
-/// update moves them.
+/// Runs a module's forward hooks (a LoRA's, a trainer's, a profiler's, a work counter's) around a computation that
+/// stands in for its <c>forward</c>, in the order <c>Module.call</c> runs them, so that a faster path through a layer
+/// keeps every hook. TorchSharp keeps the hooks in private dictionaries of <c>HookableModule</c>; ForwardHooksTests fail
+/// if a TorchSharp update moves them.
 /// </summary>
 internal static class ForwardHooks
 {
-    static readonly FieldInfo[] Fields = HookableBase() is { } hookable
-        ? [.. new[] { "pre_hooks", "post_hooks", "module_pre_hooks", "module_post_hooks" }
-            .Select(name => hookable.GetField(name, BindingFlags.NonPublic | BindingFlags.Instance)).OfType<FieldInfo>()]
-        : [];
+    static readonly Type Hookable = HookableBase();
+    static readonly FieldInfo ModulePre = Field("module_pre_hooks"), Pre = Field("pre_hooks"), Post = Field("post_hooks"), ModulePost = Field("module_post_hooks");
 
-    static Type? HookableBase()
+    static Type HookableBase()
     {
         for (var type = typeof(nn.Module<Tensor, Tensor>); type is not null; type = type.BaseType)
             if (type.Name.StartsWith("HookableModule", StringComparison.Ordinal)) return type;
-        return null;
+        throw new InvalidOperationException("TorchSharp's nn.Module<Tensor, Tensor> no longer derives from HookableModule");
     }
 
-    /// <summary>True when the module has hooks, and also when the hooks cannot be read (the safe answer).</summary>
+    static FieldInfo Field(string name) => Hookable.GetField(name, BindingFlags.NonPublic | BindingFlags.Instance)
+        ?? throw new InvalidOperationException($"TorchSharp's HookableModule has no field {name} any more");
+
+    static ICollection Hooks(FieldInfo field, nn.Module module) => ((IDictionary)field.GetValue(module)!).Values;
+
     public static bool Any(nn.Module<Tensor, Tensor> module) =>
-        Fields.Length == 0 || Fields.Any(f => f.GetValue(module) is ICollection { Count: > 0 });
+        Hooks(ModulePre, module).Count + Hooks(Pre, module).Count + Hooks(Post, module).Count + Hooks(ModulePost, module).Count > 0;
+
+    /// <summary>As <c>module.call(input)</c> with <paramref name="forward"/> in place of <c>module.forward</c>.</summary>
+    public static Tensor Call(nn.Module<Tensor, Tensor> module, Tensor input, Func<Tensor, Tensor> forward)
+    {
+        if (!Any(module)) return forward(input);
+        foreach (Delegate hook in Hooks(ModulePre, module)) hook.DynamicInvoke(module);
+        foreach (Delegate hook in Hooks(Pre, module))
+            if (hook.DynamicInvoke(module, input) is Tensor modified) input = modified;
+        var output = forward(input);
+        foreach (Delegate hook in Hooks(Post, module))
+            if (hook.DynamicInvoke(module, input, output) is Tensor modified) output = modified;
+        foreach (Delegate hook in Hooks(ModulePost, module)) hook.DynamicInvoke(module);
+        return output;
+    }
 }

@@ -10,7 +10,6 @@ public class ForwardHooksTests
     public void AHookIsSeenWhileItIsAttached()
     {
         using var conv = nn.Conv2d(8, 8, 1, dtype: ScalarType.Float32);
-        // false here also shows the TorchSharp fields were found: unreadable hooks count as hooks.
         Assert.False(ForwardHooks.Any(conv));
         var hook = conv.register_forward_hook((_, _, output) => output);
         Assert.True(ForwardHooks.Any(conv));
@@ -24,18 +23,22 @@ public class ForwardHooksTests
     [Theory]
     [InlineData(640, 1280, 1)]  // the float32 1x1 matrix-product path
     [InlineData(1280, 1280, 3)] // the im2col path (9.4 M weight elements)
-    public void CpuConvRunsTheHooksOfAHookedConvolution(int inChannels, int outChannels, int kernel)
+    [InlineData(64, 64, 3)]     // oneDNN
+    public void CpuConvRunsTheHooksAroundWhicheverPathItTakes(int inChannels, int outChannels, int kernel)
     {
         using var conv = nn.Conv2d(inChannels, outChannels, kernel, padding: kernel / 2, dtype: ScalarType.Float32);
         using var nhwc = randn([2, 8, 8, inChannels], ScalarType.Float32, generator: new Generator(4, CPU));
         using var input = nhwc.permute(0, 3, 1, 2);
         using var mode = inference_mode();
-        using var plain = CpuConv.Call(conv, input);
-        var calls = 0;
-        var hook = conv.register_forward_hook((_, _, output) => { calls++; return output.mul(2); });
+        using var tripled = input.mul(3);
+        using var expected = CpuConv.Call(conv, tripled).mul(2);
+        var calls = new List<string>();
+        var pre = conv.register_forward_pre_hook((_, x) => { calls.Add("pre"); return x.mul(3); });
+        var post = conv.register_forward_hook((_, x, output) => { calls.Add("post"); return output.mul(2); });
         using var hooked = CpuConv.Call(conv, input);
-        hook.remove();
-        Assert.Equal(1, calls);
-        TensorAssert.Close(plain.mul(2), hooked, atol: 1e-4, rtol: 1e-4, what: $"{inChannels}->{outChannels} {kernel}x{kernel}");
+        pre.remove();
+        post.remove();
+        Assert.Equal(["pre", "post"], calls);
+        TensorAssert.Close(expected, hooked, atol: 1e-4, rtol: 1e-4, what: $"{inChannels}->{outChannels} {kernel}x{kernel}");
     }
 }
