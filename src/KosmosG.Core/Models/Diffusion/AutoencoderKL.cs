@@ -109,7 +109,7 @@ public sealed partial class AutoencoderKL : nn.Module
         if (image.dim() != 4 || image.shape[1] != Config.InChannels)
             throw new ArgumentException($"image must be [B, {Config.InChannels}, H, W], got [{string.Join(", ", image.shape)}]", nameof(image));
         using var scope = NewDisposeScope();
-        var moments = quant_conv.call(encoder.call(image)).chunk(2, 1);
+        var moments = CpuConv.Call(quant_conv, encoder.call(image)).chunk(2, 1);
         var logVar = moments[1].clamp(-30.0, 20.0);
         var std = (logVar * 0.5).exp_();
         var (mean, lv, sd) = scope.MoveToOuter(moments[0], logVar, std);
@@ -122,7 +122,7 @@ public sealed partial class AutoencoderKL : nn.Module
     {
         if (z.dim() != 4 || z.shape[1] != Config.LatentChannels)
             throw new ArgumentException($"z must be [B, {Config.LatentChannels}, h, w], got [{string.Join(", ", z.shape)}]", nameof(z));
-        using var h = post_quant_conv.call(z);
+        using var h = CpuConv.Call(post_quant_conv, z);
         return decoder.call(h);
     }
 }
