@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using KosmosG.Cli.Commands;
+using static TorchSharp.torch;
 
 namespace KosmosG.Cli.Tests;
 
@@ -31,9 +33,29 @@ public class BenchTests
     [Theory]
     [InlineData("fp32", 1e-4)]
     [InlineData("bf16", 5e-2)]
-    public void UnetVerifyComparesTheStepWithFloat64(string dtype, double bound)
+    public void UnetVerifyComparesTheStepWithFloat64(string dtype, double bound) =>
+        AssertVerified(CliRunner.Run("bench", "unet", "--config", Tiny("unet"), "--latent", "8", "--runs", "1", "--warmup", "0", "--dtype", dtype, "--verify"), dtype, bound);
+
+    [Theory]
+    [InlineData("fp32", 1e-4)]
+    [InlineData("bf16", 5e-2)]
+    public void VaeVerifyComparesTheDecodeWithFloat64(string dtype, double bound) =>
+        AssertVerified(CliRunner.Run("bench", "vae", "--config", Tiny("vae"), "--latent", "8", "--runs", "1", "--dtype", dtype, "--verify"), dtype, bound);
+
+    [Fact]
+    public void VerifyRefusesAResultBeyondItsDtypesBound()
     {
-        var (code, output, error) = CliRunner.Run("bench", "unet", "--config", Tiny("unet"), "--latent", "8", "--runs", "1", "--warmup", "0", "--dtype", dtype, "--verify");
+        using var expected = linspace(1, 2, 100, ScalarType.Float64);
+        using var close = expected.mul(1 + 1e-6).to(ScalarType.Float32);
+        using var off = expected.mul(1.01).to(ScalarType.Float32);
+        Assert.True(BenchVerify.Report("step", close, expected, ScalarType.Float32));
+        Assert.False(BenchVerify.Report("step", off, expected, ScalarType.Float32));
+        Assert.True(BenchVerify.Report("step", off, expected, ScalarType.BFloat16));
+    }
+
+    static void AssertVerified((int ExitCode, string Output, string Error) run, string dtype, double bound)
+    {
+        var (code, output, error) = run;
         Assert.True(code == 0, error + output);
         var verify = Regex.Match(output, @"^verify: relative L2 error (\S+) against float64 .+: ok$", RegexOptions.Multiline);
         Assert.True(verify.Success, output);

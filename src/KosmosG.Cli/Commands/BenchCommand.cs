@@ -78,25 +78,12 @@ public static class BenchCommand
         return 0;
     }
 
-    /// <summary>
-    /// The step once more in float64 on the CPU with the same weights and inputs. libtorch's CPU kernels have returned
-    /// wrong values at some shapes on some CPUs (README Performance, session 10), and the speed of a wrong step means
-    /// nothing. Bounds: float32 agrees to ~1e-6; bf16/fp16 round every activation (2^-8 / 2^-11 relative).
-    /// </summary>
     static bool Verify(UNet2DConditionModel unet, Tensor sample, Tensor timestep, Tensor context)
     {
-        var float64 = new ComputeOptions(CPU, ScalarType.Float64);
-        using var reference = RandomModels.Unet(unet.Config, float64);
-        reference.load_state_dict(unet.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float64, CPU)));
+        using var twin = BenchVerify.Twin(unet, float64 => RandomModels.Unet(unet.Config, float64));
         using var scope = NewDisposeScope();
-        var actual = unet.call(sample, timestep, context).to(ScalarType.Float64, CPU);
-        var expected = reference.call(sample.to(ScalarType.Float64, CPU), timestep.cpu(), context.to(ScalarType.Float64, CPU));
-        var relative = ((actual - expected).norm() / expected.norm()).item<double>();
-        var bound = sample.dtype == ScalarType.Float32 ? 1e-4 : 5e-2;
-        var verdict = relative <= bound ? "ok" : "WRONG: this libtorch computes the step wrongly on this machine";
-        Console.WriteLine($"verify: relative L2 error {relative:G3} against float64 with the same weights and inputs (max |error| " +
-            $"{(actual - expected).abs().max().item<double>():G3} on outputs up to {expected.abs().max().item<double>():G3}; bound {bound:G1}): {verdict}");
-        return relative <= bound;
+        return BenchVerify.Report("step", unet.call(sample, timestep, context),
+            twin.call(BenchVerify.Input(sample), BenchVerify.Input(timestep), BenchVerify.Input(context)), sample.dtype);
     }
 
     /// <summary>Extra time over the plain step, by wall clock and by CPU time (the CPU figure holds on a shared machine).</summary>

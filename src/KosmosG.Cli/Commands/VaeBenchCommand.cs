@@ -12,11 +12,11 @@ public static class VaeBenchCommand
 {
     public const string Usage =
         "kosmosg bench vae (--model DIR | --config vae/config.json) [--latent N] [--batch B] [--dtype fp32|bf16|fp16]\n" +
-        "                  [--runs N] [--warmup N] [--threads N] [--device cpu|cuda:N] [--profile]";
+        "                  [--runs N] [--warmup N] [--threads N] [--device cpu|cuda:N] [--profile] [--verify]";
 
     public static int Run(IReadOnlyList<string> args)
     {
-        var a = new ArgParser(args, ["--model", "--config", "--latent", "--batch", "--dtype", "--runs", "--warmup", "--threads", "--device"], ["--profile"]);
+        var a = new ArgParser(args, ["--model", "--config", "--latent", "--batch", "--dtype", "--runs", "--warmup", "--threads", "--device"], ["--profile", "--verify"]);
         var compute = ComputeOptions.Parse(a.String("--device") ?? "cpu", a.Choice("--dtype", ComputeOptions.DTypeNames) ?? "fp32");
         var latent = a.Int("--latent", 1, 1024) ?? 64;
         var batch = a.Int("--batch", 1, 64) ?? 1;
@@ -42,7 +42,10 @@ public static class VaeBenchCommand
         Console.WriteLine($"vae decode: {vae.parameters().Sum(p => p.numel()):N0} parameters, latent {latent}x{latent} -> {side}x{side}, batch {batch}, " +
                           $"{compute.DTypeName} on {compute.Device}, {get_num_threads()} threads");
         BenchSupport.Report(a, "decode", times, warmup, flops, peak, vae, Decode);
-        return 0;
+        if (!a.Has("--verify")) return 0;
+        using var twin = BenchVerify.Twin(vae, float64 => RandomModels.Vae(vae.Config, float64));
+        using var scope = NewDisposeScope();
+        return BenchVerify.Report("decode", vae.Decode(z), twin.Decode(BenchVerify.Input(z)), z.dtype) ? 0 : 1;
     }
 
     static AutoencoderKL LoadVae(ArgParser a, ComputeOptions compute) => BenchSupport.LoadComponent(a, "vae",
