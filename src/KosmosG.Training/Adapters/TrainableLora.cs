@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using KosmosG.Models.Diffusion;
+using KosmosG.Adapters.Lora;
 using KosmosG.Training.Optimization;
 using KosmosG.Weights;
 using TorchSharp;
@@ -33,13 +33,13 @@ public sealed class TrainableLora : IDisposable
                 case Linear linear when LoraTargets.IsAttention(path) && (crossKeyValue || !LoraTargets.IsCrossAttentionKeyValue(path)):
                     var (ld, lu) = Create(path, [rank, linear.in_features], [linear.out_features, rank], linear.weight!, generator);
                     var linearHook = linear.register_forward_hook((_, input, output) =>
-                        output + nn.functional.linear(nn.functional.linear(input, ld), lu) * factor);
+                        output + LoraDelta.Linear(input, ld, lu) * factor);
                     _remove.Add(linearHook.remove);
                     break;
                 case Conv2d conv when convs && LoraTargets.IsBlockConv(path):
                     var (cd, cu) = Create(path, [rank, conv.in_channels, conv.kernel_size[0], conv.kernel_size[1]], [conv.out_channels, rank, 1, 1], conv.weight!, generator);
                     var convHook = conv.register_forward_hook((_, input, output) =>
-                        output + PointwiseConv.Apply(nn.functional.conv2d(input, cd, strides: conv.stride, padding: conv.padding, dilation: conv.dilation), cu) * factor);
+                        output + LoraDelta.Conv(conv, input, cd, cu) * factor);
                     _remove.Add(convHook.remove);
                     break;
             }

@@ -1,4 +1,3 @@
-using KosmosG.Models.Diffusion;
 using KosmosG.Pipelines;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -115,8 +114,7 @@ public sealed class LoraScope : IDisposable
                 {
                     foreach (var (down, up, factor) in parts)
                     {
-                        using var h = nn.functional.linear(input, down);
-                        using var delta = nn.functional.linear(h, up);
+                        using var delta = LoraDelta.Linear(input, down, up);
                         output.add_(delta, factor);
                     }
                     return output;
@@ -128,8 +126,7 @@ public sealed class LoraScope : IDisposable
                 {
                     foreach (var (down, up, factor) in parts)
                     {
-                        using var h = nn.functional.conv2d(input, down, strides: conv.stride, padding: conv.padding, dilation: conv.dilation);
-                        using var delta = PointwiseConv.Apply(h, up); // libtorch's 1x1 conv2d is wrong here in fp32
+                        using var delta = LoraDelta.Conv(conv, input, down, up);
                         output.add_(delta, factor);
                     }
                     return output;
