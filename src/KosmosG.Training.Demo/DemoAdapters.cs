@@ -218,15 +218,10 @@ public sealed class DemoAdapters(string modelDir, string workDir, TextWriter log
             StagingFolder.Write(trained, partial => SafeTensorsWriter.Save(Path.Combine(partial, weights), vae.state_dict(),
                 new Dictionary<string, string> { ["format"] = "pt", [DecoderMarker] = $"{Decoder.Steps} steps on {DecoderImages} images" }));
         }
-        using (var scope = NewDisposeScope())
-        {
-            var state = SafeTensorsFile.LoadAll(Path.Combine(trained, weights));
-            IReadOnlyDictionary<string, string> metadata;
-            using (var file = SafeTensorsFile.Open(Path.Combine(trained, weights))) metadata = file.Metadata;
-            var partial = Path.Combine(target, weights + ".partial");
-            SafeTensorsWriter.Save(partial, state.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.to(ScalarType.Float16))), metadata);
-            File.Move(partial, Path.Combine(target, weights), overwrite: true);
-        }
+        var partial = Path.Combine(target, weights + ".partial");
+        File.Copy(Path.Combine(trained, weights), partial, overwrite: true);
+        DemoPublisher.ToFloat16(partial);
+        File.Move(partial, Path.Combine(target, weights), overwrite: true);
         return target;
     }
 

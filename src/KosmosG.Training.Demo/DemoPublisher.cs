@@ -23,7 +23,8 @@ public static class DemoPublisher
         foreach (var weights in Directory.GetFiles(partial, "*.safetensors", SearchOption.AllDirectories)) ToFloat16(weights);
     });
 
-    static void ToFloat16(string path)
+    /// <summary>Rewrites a safetensors file with its float32 tensors as float16, metadata kept.</summary>
+    internal static void ToFloat16(string path)
     {
         IReadOnlyDictionary<string, string> metadata;
         Dictionary<string, Tensor> tensors;
