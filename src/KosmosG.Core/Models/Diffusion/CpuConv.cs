@@ -45,7 +45,7 @@ internal static class CpuConv
     static Tensor Forward(Conv2d conv, Tensor input)
     {
         if (conv.kernel_size.All(k => k == 1))
-            return IsLargeBf16PointwiseOnChannelsLast(conv, input) || IsFloat32PointwiseOnChannelsLast(conv, input) ? PointwiseConv.Apply(input, conv.weight!, conv.bias) : conv.forward(input);
+            return IsMatrixProduct(conv, input) && PrefersMatrixProduct(conv, input) ? PointwiseConv.Apply(input, conv.weight!, conv.bias) : conv.forward(input);
         if (input.dtype == ScalarType.BFloat16 && conv.out_channels % 16 != 0) return ChannelsLast(conv, input);
         if ((input.dtype is ScalarType.Float32 or ScalarType.BFloat16) && conv.weight!.numel() >= LargeWeightElements && conv.groups == 1
             && !is_grad_enabled())
@@ -55,14 +55,17 @@ internal static class CpuConv
 
     const long LargePointwiseWeightElements = 1L << 20; // 1920x640 and up; at 960x320 oneDNN was 2x faster
 
-    static bool IsLargeBf16PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
-        input.dtype == ScalarType.BFloat16 && conv.weight!.numel() >= LargePointwiseWeightElements && conv.groups == 1
-        && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input)
-        && !is_grad_enabled();
+    /// <summary>A 1x1 convolution that is one matrix product of the channels-last input's rows with the weight.</summary>
+    static bool IsMatrixProduct(Conv2d conv, Tensor input) =>
+        conv.groups == 1 && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input);
 
-    static bool IsFloat32PointwiseOnChannelsLast(Conv2d conv, Tensor input) =>
-        input.dtype == ScalarType.Float32 && conv.groups == 1
-        && conv.stride.All(st => st == 1) && conv.padding!.All(p => p == 0) && ConvWeightLayout.IsChannelsLast(input);
+    /// <summary>float32: libtorch's own is wrong at some shapes; bf16: oneDNN is slower with large weights (inference).</summary>
+    static bool PrefersMatrixProduct(Conv2d conv, Tensor input) => input.dtype switch
+    {
+        ScalarType.Float32 => true,
+        ScalarType.BFloat16 => conv.weight!.numel() >= LargePointwiseWeightElements && !is_grad_enabled(),
+        _ => false,
+    };
 
     static Tensor ChannelsLast(Conv2d conv, Tensor input)
     {
